@@ -1,0 +1,196 @@
+"""The federation configuration: rates, shares, caps, chart of accounts, indicators, branches.
+
+Defaults live in ``toolkit/data/federation.toml`` (each with its source in RULES.md). A
+federation's own TOML file overrides any subset: tables merge key by key, lists replace.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+BRANCH_KINDS = ("厂分会", "科室分会")
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account of the chart: ``kind`` is income, expenditure or net_assets."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One entry of the branch directory (分会名录)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One line of the federation's assessment scheme."""
+
+    category: str
+    content: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A grade and the lowest score that earns it."""
+
+    min: Decimal
+    name: str
+
+
+@dataclass(frozen=True)
+class WelfareCap:
+    """A per-person yearly cap for one kind of welfare, found by keywords in 摘要."""
+
+    name: str
+    keywords: tuple[str, ...]
+    per_person_year: Decimal
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    """Everything federation-specific that the rules need; see ``data/federation.toml``."""
+
+    name: str
+    dues_rate: Decimal
+    wage_unit: Decimal
+    remit_share: Decimal
+    unpaid_months_withdrawal: int
+    fund_rate: Decimal
+    upper_share: Decimal
+    accounts: dict[str, Account]
+    large_expense: Decimal
+    cash_limit: Decimal
+    welfare_caps: tuple[WelfareCap, ...]
+    forbidden_welfare_forms: tuple[str, ...]
+    activist_min_share: Decimal
+    min_join_age: int
+    grades: tuple[Grade, ...]
+    indicators: tuple[Indicator, ...]
+    branches: tuple[Branch, ...]
+    source: str = "builtin"
+
+    def grade_for(self, score: Decimal, vetoed: bool = False) -> str:
+        """The grade a score earns; a veto (一票否决) forces the lowest grade."""
+        if vetoed:
+            return self.grades[-1].name
+        return next(g.name for g in self.grades if score >= g.min)
+
+    def branch(self, code: str) -> Branch | None:
+        """The directory entry for a branch code, if the directory has one."""
+        return next((b for b in self.branches if b.code == code), None)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _decimal(raw: dict[str, Any], key: str, where: str) -> Decimal:
+    try:
+        return Decimal(str(raw[key]))
+    except (KeyError, InvalidOperation) as exc:
+        raise ConfigError(f"{where}.{key}: expected a number, got {raw.get(key)!r}") from exc
+
+
+def _read_accounts(spec: str, base_dir: Path | None) -> dict[str, Account]:
+    if spec == "builtin":
+        text = resources.files("toolkit.data").joinpath("accounts.csv").read_text("utf-8")
+    else:
+        path = Path(spec) if base_dir is None else base_dir / spec
+        try:
+            text = path.read_text("utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"chart of accounts {path}: {exc.strerror}") from exc
+    rows = list(csv.DictReader(text.splitlines()))
+    if not rows or not {"code", "name", "kind"} <= set(rows[0]):
+        raise ConfigError("chart of accounts needs the columns code,name,kind[,parent]")
+    return {
+        r["code"].strip(): Account(r["code"].strip(), r["name"].strip(), r["kind"].strip(),
+                                   (r.get("parent") or "").strip())
+        for r in rows
+    }
+
+
+def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> FederationConfig:
+    dues, fund, ledger = raw["dues"], raw["fund"], raw["ledger"]
+    assessment, roster = raw["assessment"], raw["roster"]
+    branches = tuple(Branch(str(b["code"]), str(b["name"]), str(b.get("kind", "")))
+                     for b in raw.get("branches", []))
+    for b in branches:
+        if b.kind not in BRANCH_KINDS:
+            raise ConfigError(f"branch {b.code}: kind must be one of {BRANCH_KINDS}, not {b.kind!r}")
+    indicators = tuple(Indicator(i["category"], i["content"], _decimal(i, "points", "indicator"))
+                       for i in assessment["indicators"])
+    grades = tuple(sorted((Grade(_decimal(g, "min", "grade"), g["name"])
+                           for g in assessment["grades"]), key=lambda g: -g.min))
+    if not grades or grades[-1].min > 0:
+        raise ConfigError("assessment.grades must include a grade with min = 0")
+    return FederationConfig(
+        name=raw["federation"]["name"],
+        dues_rate=_decimal(dues, "rate", "dues"),
+        wage_unit=_decimal(dues, "wage_unit", "dues"),
+        remit_share=_decimal(dues, "remit_share", "dues"),
+        unpaid_months_withdrawal=int(dues["unpaid_months_withdrawal"]),
+        fund_rate=_decimal(fund, "rate", "fund"),
+        upper_share=_decimal(fund, "upper_share", "fund"),
+        accounts=_read_accounts(str(ledger["accounts"]), base_dir),
+        large_expense=_decimal(ledger, "large_expense", "ledger"),
+        cash_limit=_decimal(ledger, "cash_limit", "ledger"),
+        welfare_caps=tuple(WelfareCap(c["name"], tuple(c["keywords"]),
+                                      _decimal(c, "per_person_year", "welfare_caps"))
+                           for c in raw.get("welfare_caps", [])),
+        forbidden_welfare_forms=tuple(raw["welfare"]["forbidden_forms"]),
+        activist_min_share=_decimal(roster, "activist_min_share", "roster"),
+        min_join_age=int(roster["min_join_age"]),
+        grades=grades,
+        indicators=indicators,
+        branches=branches,
+        source=source,
+    )
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    text = resources.files("toolkit.data").joinpath("federation.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_config(path: Path | str | None = None) -> FederationConfig:
+    """The defaults, overridden by the TOML file at ``path`` when given."""
+    if path is None:
+        return _build(_defaults(), None, "builtin")
+    path = Path(path)
+    try:
+        override = tomllib.loads(path.read_text("utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from exc
+    try:
+        return _build(_merge(_defaults(), override), path.parent, str(path))
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"configuration {path}: missing or malformed setting {exc}") from exc
