@@ -7,7 +7,8 @@ run (bad usage, missing path, broken configuration). Nothing here is out of the 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,57 @@ def sample(out_dir: Path) -> int:
     click.echo(f"{len(result.files)} files in {out_dir / 'inbox'}; "
                f"{len(result.planted)} deliberate mistakes listed in {out_dir / 'README.md'}")
     return EXIT_OK
+
+
+@cli.command(epilog="""\b
+Examples:
+  unionkit validate sample_data/inbox --config sample_data/federation.toml
+  unionkit validate inbox/ --format json > report.json
+  unionkit validate inbox/ --annotate marked/ --format html > report.html
+  unionkit validate FH01_会员名册.xlsx --lang en""")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
+              show_default=True, help="Report format on standard output.")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a marked-up copy of every file with findings into this folder.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the messages.")
+@config_option
+@handles_errors
+def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang: str,
+             config_path: Path | None) -> int:
+    """Check branch files against their templates; every problem with its file and cell.
+
+    PATHS are files or folders (searched recursively). Exit 0 when no errors (warnings
+    allowed), 1 when any file has errors, 2 when the command cannot run.
+    """
+    from .render.annotate import annotate_report
+    from .render.html import render_html
+    from .render.json import render_json
+    from .render.text import render_text
+    from .validate import collect_files, validate_paths
+
+    config = _config(config_path)
+    total = len(collect_files(paths))
+    base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
+    with _progress(total, "校验" if lang == "zh" else "validating") as tick:
+        report = validate_paths(paths, config, progress=tick, base=base)
+    render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
+    click.echo(render(report, lang), nl=False)
+    if annotate_dir is not None:
+        written = annotate_report([(f.source, f) for f in report.files], annotate_dir, lang)
+        click.echo(f"{len(written)} annotated copies in {annotate_dir}", err=True)
+    return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long runs at a terminal; silent otherwise."""
+    if total < 20 or not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda done, total: bar.update(1)
 
 
 def main() -> None:

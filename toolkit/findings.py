@@ -1,0 +1,161 @@
+"""Findings are data: a stable code, a severity, a position and the values behind the message.
+
+The catalog (``data/findings.toml``) holds each code's severity and its Chinese and English
+message templates; renderers (text, JSON, HTML, annotated workbook) only read findings, and
+``docs/findings.md`` is generated from the catalog (a test keeps it so).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+ERROR, WARNING = "error", "warning"
+STATUSES = ("ok", "warnings", "errors", "unreadable", "unrecognized")
+
+
+@dataclass(frozen=True)
+class Code:
+    """One catalog entry."""
+
+    code: str
+    severity: str
+    level: str
+    zh: str
+    en: str
+    fix_zh: str
+    fix_en: str
+    example: dict[str, str]
+
+
+@cache
+def catalog() -> dict[str, Code]:
+    """Every finding code, in the order of ``data/findings.toml``."""
+    text = resources.files("toolkit.data").joinpath("findings.toml").read_text("utf-8")
+    return {k: Code(code=k, **v) for k, v in tomllib.loads(text).items()}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, at a place in one file. ``cell`` is A1 in the clerk's own sheet, or None."""
+
+    code: str
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+    value: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def severity(self) -> str:
+        return catalog()[self.code].severity
+
+    @property
+    def row(self) -> int | None:
+        return int("".join(c for c in self.cell if c.isdigit())) if self.cell else None
+
+    @property
+    def column(self) -> str | None:
+        return "".join(c for c in self.cell if c.isalpha()) if self.cell else None
+
+    def message(self, lang: str = "zh") -> str:
+        entry = catalog()[self.code]
+        values = _Blank({"value": self.value or "", **dict(self.params)})
+        return (entry.en if lang == "en" else entry.zh).format_map(values)
+
+    def fix(self, lang: str = "zh") -> str:
+        entry = catalog()[self.code]
+        values = _Blank({"value": self.value or "", **dict(self.params)})
+        return (entry.fix_en if lang == "en" else entry.fix_zh).format_map(values)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The JSON contract's finding object (BRIEF.md)."""
+        return {"severity": self.severity, "code": self.code, "sheet": self.sheet,
+                "cell": self.cell, "row": self.row, "column": self.column, "field": self.field,
+                "value": self.value, "message": self.message(lang)}
+
+
+def finding(code: str, file: str, sheet: str | None = None, cell: str | None = None,
+            field: str | None = None, value: Any = None, **params: Any) -> Finding:
+    """Build a finding; params become the message's placeholders (all as text)."""
+    if code not in catalog():
+        raise KeyError(f"unknown finding code {code!r}")
+    return Finding(code, file, sheet, cell, field, None if value is None else str(value),
+                   tuple(sorted((k, str(v)) for k, v in params.items())))
+
+
+@dataclass
+class FileReport:
+    """What validation learned about one file; ``records`` feed consolidation."""
+
+    path: str
+    source: Any = None
+    sha256: str = ""
+    size: int = 0
+    template: str | None = None
+    branch_code: str | None = None
+    period: str | None = None
+    filed_on: Any = None
+    header: dict[str, Any] = field(default_factory=dict)
+    rows: int = 0
+    unreadable: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        if self.unreadable:
+            return "unreadable"
+        if self.template is None:
+            return "unrecognized"
+        return "errors" if self.errors else ("warnings" if self.warnings else "ok")
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "template": self.template,
+                "branch_code": self.branch_code, "period": self.period, "rows": self.rows,
+                "status": self.status, "findings": [f.to_dict(lang) for f in self.findings]}
+
+
+@dataclass
+class Report:
+    """A validation run over many files."""
+
+    files: list[FileReport]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    def findings(self) -> Iterable[Finding]:
+        for f in self.files:
+            yield from f.findings
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        from . import __version__
+
+        return {"tool": "unionkit", "version": __version__,
+                "files": [f.to_dict(lang) for f in self.files],
+                "summary": {"files": len(self.files), "errors": self.errors,
+                            "warnings": self.warnings}}

@@ -1,0 +1,181 @@
+"""Turn what clerks type into clean values: text, integers, amounts, dates, periods, 是/否.
+
+Each parser takes a raw cell value (as python-calamine returns it: str, float, int, bool,
+date, datetime, time or None) and returns the clean value, or raises :class:`BadValue` with the
+finding code that describes what is wrong. Parsers never see floats as money: a float becomes a
+Decimal through :func:`toolkit.money.decimal_from_cell`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..money import decimal_from_cell
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as its field's type; ``code`` is the finding code."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+_HALF_WIDTH = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff")),  # invisible: removed
+    **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
+    **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
+    **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)},  # ａ-ｚ
+    **{ord(c): ord(c) - 0xFEE0 for c in "．－＋／＠"},
+}
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+
+
+def clean_text(value: Any) -> str:
+    """Full-width digits and letters to half-width, invisible characters removed, runs of
+    spaces (incl. full-width and no-break) collapsed, ends trimmed. Chinese punctuation stays:
+    this is the clerk's text, only tidied."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return _SPACES.sub(" ", str(value).translate(_HALF_WIDTH)).strip()
+
+
+def label_key(value: Any) -> str:
+    """A header label reduced for matching: no spaces, no required-marks, no trailing colon,
+    no unit in brackets, so “ 证件号码* ”, “证件号码：” and “收入金额（元）” match their labels."""
+    text = clean_text(value).replace(" ", "")
+    text = re.sub(r"[\(（][^\)）]*[\)）]$", "", text)
+    return text.strip("*＊:：").lower()
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and clean_text(value) == "")
+
+
+def parse_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise BadValue("bad_integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise BadValue("bad_integer")
+    text = clean_text(value).replace(",", "")
+    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+        return int(Decimal(text))
+    raise BadValue("bad_integer")
+
+
+_AMOUNT_NOISE = re.compile(r"[,，\s¥￥元]|^RMB", re.IGNORECASE)
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """An amount or score: numbers as stored, or text like “4,500.00”, “¥4500”, “4500元”."""
+    if isinstance(value, bool) or isinstance(value, date | datetime):
+        raise BadValue("bad_amount")
+    if isinstance(value, int | float):
+        return decimal_from_cell(value)
+    text = _AMOUNT_NOISE.sub("", clean_text(value))
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        raise BadValue("bad_amount")
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards
+        raise BadValue("bad_amount") from exc
+
+
+def parse_money(value: Any) -> Decimal:
+    """An amount in yuan, at most two decimals (to the fen)."""
+    amount = parse_decimal(value)
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+        raise BadValue("money_precision")
+    return amount.quantize(Decimal("0.01"))
+
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def serial_to_date(serial: float, date1904: bool = False) -> date:
+    """An Excel serial day number (1900 system, or 1904 when the workbook says so) as a date."""
+    if date1904:
+        return date(1904, 1, 1) + timedelta(days=int(serial))
+    return _EXCEL_EPOCH + timedelta(days=int(serial))
+
+
+def parse_date(value: Any) -> date:
+    """A date from a date cell, an Excel serial, or text such as 2026.3.1, 2026/3/1,
+    2026年3月1日, 20260301 or 2026-03-01 00:00:00."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 19000101 <= value <= 99991231 and float(value).is_integer():  # 20260301 as a number
+            return parse_date(str(int(value)))
+        if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
+            return serial_to_date(value)
+        raise BadValue("bad_date")
+    text = clean_text(value).split(" ")[0]
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return date(*map(int, match.groups()))
+            except ValueError as exc:
+                raise BadValue("bad_date") from exc
+    raise BadValue("bad_date")
+
+
+_YES = {"是", "y", "yes", "true", "1", "√", "✓", "是的", "有"}
+_NO = {"否", "n", "no", "false", "0", "×", "x", "无", "不是"}
+
+
+def parse_yesno(value: Any) -> str:
+    """是 or 否, from the many ways clerks say yes and no."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    text = clean_text(value).lower()
+    if text in _YES:
+        return "是"
+    if text in _NO:
+        return "否"
+    raise BadValue("not_in_list")
+
+
+_MONTH = re.compile(r"^(\d{4})\s*[-./年_]?\s*(\d{1,2})\s*月?(份)?$")
+_YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
+
+
+def parse_period(value: Any, kind: str) -> str:
+    """A period as ``YYYY-MM`` (month templates) or ``YYYY`` (year templates)."""
+    if isinstance(value, date | datetime):
+        return f"{value.year:04d}-{value.month:02d}" if kind == "month" else f"{value.year:04d}"
+    text = clean_text(value)
+    if kind == "year":
+        match = _YEAR.match(text)
+        if match:
+            return match.group(1)
+        raise BadValue("bad_period")
+    match = _MONTH.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    raise BadValue("bad_period")
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a ``YYYY-MM`` or ``YYYY`` period."""
+    if len(period) == 4:
+        return date(int(period), 1, 1), date(int(period), 12, 31)
+    year, month = int(period[:4]), int(period[5:7])
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, 1), nxt - timedelta(days=1)

@@ -1,0 +1,247 @@
+"""Open a clerk's file safely, or say exactly why it cannot be read.
+
+python-calamine reads .xlsx/.xlsm/.xlsb/.xls/.ods fast and refuses most hostile input by itself
+(entity expansion, cell-count bombs). Before handing it a file we check what calamine cannot
+know: lock files, size, zip decompression ratio, encrypted BIFF (FILEPASS), and formats that
+merely look like spreadsheets (Apple Numbers, SpreadsheetML 2003 XML). Every refusal is an
+:class:`Unreadable` carrying a finding code and a detail; nothing else escapes this module.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine as pc
+
+#: Refuse files larger than this outright (a branch report is a few MB at most).
+MAX_FILE_BYTES = 100 * 1024 * 1024
+#: Refuse zips that would inflate beyond this, or by more than MAX_RATIO.
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+MAX_RATIO = 200
+#: Refuse sheets with more cells than this (rows x columns of the used range).
+MAX_CELLS = 20_000_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+LOCK_PREFIXES = ("~$", ".~lock.", ".~")
+
+
+class Unreadable(Exception):
+    """A file that cannot be read; ``code`` is the finding code, ``detail`` the reason."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code, self.detail = code, detail
+
+
+@dataclass
+class Sheet:
+    """One worksheet's used range with absolute positions: ``rows[r][c]`` is Excel row r+1."""
+
+    name: str
+    visible: bool
+    rows: list[list[Any]]
+    formulas_without_value: frozenset[tuple[int, int]] = frozenset()
+
+    def value(self, row: int, col: int) -> Any:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+
+@dataclass
+class Book:
+    """A readable workbook: its sheet names (in order) and lazily loaded sheets."""
+
+    path: Path
+    kind: str
+    names: list[str]
+    visible: dict[str, bool]
+    _book: Any = field(repr=False, default=None)
+    _cache: dict[str, Sheet] = field(default_factory=dict, repr=False)
+
+    def sheet(self, name: str) -> Sheet:
+        if name not in self._cache:
+            self._cache[name] = _load_sheet(self, name)
+        return self._cache[name]
+
+
+def is_lock_file(path: Path) -> bool:
+    return path.name.startswith(LOCK_PREFIXES)
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    if head[:2] in (b"\x09\x00", b"\x09\x02", b"\x09\x04") and head[3:4] == b"\x00":
+        return "biff2-4"
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "xml"
+    return "other"
+
+
+def _check_zip(path: Path) -> str:
+    """Guard against zip bombs and recognise zips that are not spreadsheets."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {i.filename for i in infos}
+    except zipfile.BadZipFile as exc:
+        raise Unreadable("file_corrupt", f"zip: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise Unreadable("file_corrupt", f"zip: {exc}") from exc
+    total = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if total > MAX_UNZIPPED_BYTES or (total > 50 * 1024 * 1024 and total / packed > MAX_RATIO):
+        raise Unreadable("file_too_large", f"uncompressed {total / 1e6:.0f} MB")
+    if any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
+        raise Unreadable("file_unsupported_format", "Apple Numbers (.numbers)")
+    if "mimetype" in names and not any(n == "content.xml" for n in names):
+        raise Unreadable("file_not_spreadsheet", "zip without spreadsheet content")
+    if not names & {"[Content_Types].xml", "content.xml"}:
+        raise Unreadable("file_not_spreadsheet", "zip archive without spreadsheet parts")
+    return "ods" if "content.xml" in names else "xlsx"
+
+
+def _biff_encrypted(path: Path) -> bool:
+    """True when a BIFF8 workbook stream carries a FILEPASS record (password to open)."""
+    data = path.read_bytes()[: 4 * 1024 * 1024]
+    start = data.find(b"\x09\x08\x10\x00\x00\x06")
+    if start < 0:
+        return False
+    pos = start
+    for _ in range(64):
+        if pos + 4 > len(data):
+            return False
+        kind, length = struct.unpack_from("<HH", data, pos)
+        if kind == 0x002F:
+            return True
+        if kind == 0x0085:  # BOUNDSHEET: past the globals' start, no FILEPASS
+            return False
+        pos += 4 + length
+    return False
+
+
+def _calamine_reason(exc: Exception) -> Unreadable:
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pc.PasswordError):
+        return Unreadable("file_encrypted", text)
+    if "Cell limit exceeded" in text or "too large" in text.lower():
+        return Unreadable("file_too_large", text)
+    if "Unrecognized sheet" in text:
+        return Unreadable("file_unsupported_format", f"Excel 4.0 macro or dialog sheet ({text})")
+    if "Cannot detect file format" in text:
+        return Unreadable("file_not_spreadsheet", "unknown file format")
+    return Unreadable("file_corrupt", text)
+
+
+def open_book(path: Path) -> Book:
+    """Open a workbook for reading or raise :class:`Unreadable`."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise Unreadable("file_corrupt", exc.strerror or str(exc)) from exc
+    if size == 0:
+        raise Unreadable("file_corrupt", "empty file (0 bytes)")
+    if size > MAX_FILE_BYTES:
+        raise Unreadable("file_too_large", f"{size / 1e6:.0f} MB")
+    kind = _sniff(path, head)
+    if kind == "zip":
+        kind = _check_zip(path)
+    elif kind == "xml":
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in path.read_bytes()[:65536]:
+            raise Unreadable("file_unsupported_format", "SpreadsheetML 2003 XML")
+        raise Unreadable("file_not_spreadsheet", "XML or HTML text")
+    elif kind == "biff2-4":
+        raise Unreadable("file_unsupported_format", "Excel 2.x–4.0 (BIFF2-4) .xls")
+    elif kind == "ole":
+        if _biff_encrypted(path):
+            raise Unreadable("file_encrypted", "BIFF FILEPASS")
+        kind = "xls"
+    elif path.suffix.lower() != ".xlsb":
+        raise Unreadable("file_not_spreadsheet", "unknown file format")
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+        meta = book.sheets_metadata
+    except Exception as exc:  # calamine raises several types; every one is a reason
+        raise _calamine_reason(exc) from exc
+    worksheets = [m for m in meta if str(m.typ).endswith("WorkSheet")]
+    names = [m.name for m in worksheets]
+    visible = {m.name: str(m.visible).endswith(".Visible") for m in worksheets}
+    return Book(path, kind, names, visible, book)
+
+
+def _load_sheet(book: Book, name: str) -> Sheet:
+    try:
+        sheet = book._book.get_sheet_by_name(name)
+        if sheet.height * sheet.width > MAX_CELLS:
+            raise Unreadable("file_too_large", f"sheet {name}: {sheet.height} x {sheet.width}")
+        data = sheet.to_python(skip_empty_area=True)
+        top, left = sheet.start if sheet.start else (0, 0)
+    except Unreadable:
+        raise
+    except Exception as exc:
+        raise _calamine_reason(exc) from exc
+    rows: list[list[Any]] = [[] for _ in range(top)]
+    rows.extend([None] * left + [None if v == "" else v for v in r] for r in data)
+    missing = _formulas_without_value(book, name) if book.kind == "xlsx" else frozenset()
+    return Sheet(name, book.visible.get(name, True), rows, missing)
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip path of a worksheet, through workbook.xml and its relationships."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    rid = next((s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+                for s in workbook.iter(f"{_NS_MAIN}sheet") if s.get("name") == name), None)
+    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _col_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _formulas_without_value(book: Book, name: str) -> frozenset[tuple[int, int]]:
+    """Cells holding a formula but no cached value (python-calamine shows them as empty)."""
+    found: set[tuple[int, int]] = set()
+    try:
+        with zipfile.ZipFile(book.path) as archive:
+            part = _sheet_part(archive, name)
+            if part is None or part not in archive.namelist():
+                return frozenset()
+            with archive.open(part) as stream:
+                for _, elem in ElementTree.iterparse(stream):
+                    if elem.tag != f"{_NS_MAIN}c":
+                        continue
+                    formula, value = elem.find(f"{_NS_MAIN}f"), elem.find(f"{_NS_MAIN}v")
+                    if formula is not None and (value is None or not (value.text or "").strip()):
+                        match = _CELL_REF.match(elem.get("r", ""))
+                        if match:
+                            found.add((int(match.group(2)) - 1, _col_index(match.group(1))))
+                    elem.clear()
+    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, KeyError):
+        return frozenset()
+    return frozenset(found)

@@ -1,0 +1,1 @@
+"""Renderers only read a :class:`~toolkit.findings.Report`; they never decide anything."""

@@ -1,0 +1,106 @@
+"""``validate --annotate DIR``: the clerk's own workbook handed back with the bad cells marked.
+
+For each file with findings, a copy (never the original) where every cell with a finding is
+filled red (error) or amber (warning) and carries a comment saying what is wrong and how to fix
+it, plus a 问题清单 sheet listing every finding with a link to its cell. .xlsx/.xlsm files keep
+their own formatting (openpyxl); .xls/.ods files are rebuilt as .xlsx from their values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook import Workbook
+
+from ..atomic import atomic_path
+from ..errors import UsageError
+from ..findings import ERROR, FileReport, Finding
+from ..read.workbook import open_book
+from .text import STATUS
+
+FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid",
+                                                                                fgColor="FFEB9C")}
+ISSUES_SHEET = "问题清单"
+
+
+def _load(path: Path) -> Workbook:
+    """The clerk's workbook with its formatting, or a values-only rebuild when openpyxl can't."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+        except Exception:  # openpyxl rejects some valid files: fall back to the values
+            pass
+    book = open_book(path)
+    out = openpyxl.Workbook()
+    out.remove(out.active)
+    for name in book.names:
+        ws = out.create_sheet(name[:31])
+        for r, row in enumerate(book.sheet(name).rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(r, c).value = value
+                    if isinstance(value, str) and value[:1] in "=+-@":
+                        ws.cell(r, c).data_type = "s"
+    return out
+
+
+def _mark(book: Workbook, findings: list[Finding], lang: str) -> None:
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet in book.sheetnames and f.cell:
+            by_cell[(f.sheet, f.cell)].append(f)
+    for (sheet, cell), items in by_cell.items():
+        target = book[sheet][cell]
+        worst = ERROR if any(f.severity == ERROR for f in items) else "warning"
+        target.fill = FILLS[worst]
+        text = "\n".join(f"【{STATUS[lang][f.severity]}】{f.message(lang)}\n"
+                         f"{'修改' if lang == 'zh' else 'Fix'}：{f.fix(lang)}" for f in items)
+        target.comment = Comment(text, "unionkit", width=320, height=60 + 50 * len(items))
+
+
+def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
+    if ISSUES_SHEET in book.sheetnames:
+        del book[ISSUES_SHEET]
+    ws = book.create_sheet(ISSUES_SHEET, 0)
+    heads = (("工作表", "单元格", "级别", "代码", "问题", "怎么改") if lang == "zh"
+             else ("Sheet", "Cell", "Severity", "Code", "Problem", "How to fix"))
+    ws.append(heads)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for f in findings:
+        ws.append([f.sheet or "", f.cell or "", STATUS[lang][f.severity], f.code,
+                   f.message(lang), f.fix(lang)])
+        if f.cell and f.sheet in book.sheetnames:
+            link = ws.cell(ws.max_row, 2)
+            link.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            link.font = Font(color="0563C1", underline="single")
+        ws.cell(ws.max_row, 3).fill = FILLS[f.severity]
+    for col, width in zip("ABCDEF", (12, 8, 6, 22, 60, 50), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    book.active = 0
+
+
+def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "zh") -> Path:
+    """Write ``<out_dir>/<name>.批注.xlsx`` (or .xlsm) for one file; returns its path."""
+    book = _load(source)
+    _mark(book, report.findings, lang)
+    _issues_sheet(book, report.findings, lang)
+    suffix = ".xlsm" if source.suffix.lower() == ".xlsm" else ".xlsx"
+    target = out_dir / f"{source.stem}.批注{suffix}"
+    if target.resolve() == source.resolve():
+        raise UsageError(f"refusing to overwrite an input file: {source}")
+    with atomic_path(target) as tmp:
+        book.save(tmp)
+    return target
+
+
+def annotate_report(files: list[tuple[Path, FileReport]], out_dir: Path,
+                    lang: str = "zh") -> list[Path]:
+    """Annotated copies for every readable, recognised file that has findings."""
+    return [annotate_file(source, report, out_dir, lang) for source, report in files
+            if report.findings and report.template is not None]

@@ -1,0 +1,166 @@
+"""Validation: every file read as clerks really fill it, every mistake found at its cell.
+
+``validate_file`` never raises for anything inside a file: an unreadable file becomes one
+file-level finding, everything else a finding at its cell, and the run goes on.
+``validate_paths`` validates many files (folders are walked) and adds the cross-file checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from ..config import FederationConfig
+from ..errors import UsageError
+from ..findings import FileReport, Report, finding
+from ..layout import a1
+from ..read.locate import Located, recognise
+from ..read.workbook import Unreadable, is_lock_file, open_book
+from .context import SheetContext
+from .cross import check_dues_against_roster
+from .fields import check_total_row, check_unique, read_header, read_table
+from .rules import run_rules
+
+__all__ = ["collect_files", "validate_file", "validate_paths"]
+
+
+def collect_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named, and files under folders named (recursively, sorted, hidden ones skipped
+    except lock files, which get their own finding). A missing path is a usage error."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise UsageError(f"path not found: {path}")
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(Path(root) / f for f in sorted(files)
+                             if not f.startswith(".") or is_lock_file(Path(f)))
+        else:
+            found.append(path)
+    return found
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def validate_file(path: Path, config: FederationConfig, shown: str | None = None) -> FileReport:
+    """Validate one file. ``shown`` is the path written in findings (default: as given)."""
+    name = shown or str(path)
+    report = FileReport(name, source=path)
+    try:
+        report.size = path.stat().st_size
+        report.sha256 = _sha256(path)
+    except OSError:
+        report.unreadable = True
+        report.findings.append(finding("file_not_found", name))
+        return report
+    if is_lock_file(path):
+        report.unreadable = True
+        report.findings.append(finding("lock_file", name))
+        return report
+    try:
+        book = open_book(path)
+        if not book.names:
+            raise Unreadable("file_empty")
+        located = recognise(book)
+        if located is None and not any(book.sheet(n).rows for n in book.names):
+            raise Unreadable("file_empty")
+    except Unreadable as exc:
+        report.unreadable = exc.code != "file_empty"
+        report.findings.append(finding(exc.code, name, detail=exc.detail))
+        return report
+    if located is None:
+        report.findings.append(finding("template_unrecognized", name))
+        return report
+    if located.meta_version is not None and located.meta_version != located.spec.version:
+        report.findings.append(finding("template_version_unknown", name, value=located.spec.id,
+                                       version=located.meta_version, expected=located.spec.version))
+        return report
+    _validate_sheet(report, located, config, path)
+    return report
+
+
+def _structure(ctx: SheetContext) -> None:
+    located = ctx.located
+    row = located.header_row
+    for key, col in located.duplicates:
+        ctx.findings.append(finding("duplicate_column", ctx.file, ctx.sheet, a1(row, col), key,
+                                    located.sheet.value(row, col), label=ctx.label(key)))
+    for col in located.extras:
+        ctx.findings.append(finding("extra_column", ctx.file, ctx.sheet, a1(row, col), None,
+                                    located.sheet.value(row, col)))
+    for field in ctx.spec.columns:
+        if field.required and field.key not in located.columns:
+            ctx.findings.append(finding("missing_column", ctx.file, ctx.sheet, None, field.key,
+                                        None, label=field.label))
+
+
+def _validate_sheet(report: FileReport, located: Located, config: FederationConfig,
+                    path: Path) -> None:
+    ctx = SheetContext(report.path, located, config)
+    _structure(ctx)
+    read_header(ctx)
+    read_table(ctx)
+    if not ctx.records:
+        ctx.report("no_data_rows")
+    check_unique(ctx)
+    check_total_row(ctx)
+    run_rules(ctx)
+    _check_file_name(ctx, path)
+    report.template, report.rows = located.spec.id, len(ctx.records)
+    report.branch_code, report.period = ctx.header.get("branch_code"), ctx.period
+    report.filed_on = ctx.header.get("filed_on")
+    report.header = {**ctx.header, "_sheet": ctx.sheet,
+                     "_id_col": located.columns.get("id_number")}
+    report.records = ctx.records
+    report.findings.extend(sorted(ctx.findings, key=_position))
+
+
+_MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})\s*[-._年]\s*(0?[1-9]|1[0-2])(?!\d)")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def _check_file_name(ctx: SheetContext, path: Path) -> None:
+    """The name the clerk gave the file, against its content (a warning: content wins)."""
+    stem, period = path.stem, ctx.period
+    if period:
+        if ctx.spec.period == "month":
+            months = {f"{y}-{int(m):02d}" for y, m in _MONTH_IN_NAME.findall(stem)}
+        else:
+            months = set(_YEAR_IN_NAME.findall(stem))
+        if months and period not in months:
+            ctx.findings.append(finding("filename_mismatch", ctx.file, None, None, "period",
+                                        sorted(months)[0], what="所属期", expected=period))
+    code = ctx.header.get("branch_code")
+    named = [b.code for b in ctx.config.branches if b.code in stem.upper()]
+    if code and named and code not in named:
+        ctx.findings.append(finding("filename_mismatch", ctx.file, None, None, "branch_code",
+                                    named[0], what="分会代码", expected=code))
+
+
+def _position(f) -> tuple:
+    return (f.row or 0, f.column or "", f.code)
+
+
+def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
+                   progress: Callable[[int, int], None] | None = None,
+                   base: Path | None = None) -> Report:
+    """Validate every file under ``paths`` and run the cross-file checks."""
+    files = collect_files(paths)
+    reports = []
+    for i, path in enumerate(files, start=1):
+        shown = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
+        reports.append(validate_file(path, config, shown))
+        if progress:
+            progress(i, len(files))
+    check_dues_against_roster(reports)
+    return Report(reports)

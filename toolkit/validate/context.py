@@ -1,0 +1,93 @@
+"""What a rule sees: one located sheet, its parsed header and records, and a way to report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..config import FederationConfig
+from ..findings import Finding, finding
+from ..layout import a1
+from ..read.locate import Located
+from ..spec import TemplateSpec
+
+
+@dataclass
+class Record:
+    """One data row: parsed values by column key (None when blank or unreadable)."""
+
+    row: int
+    values: dict[str, Any]
+    bad: set[str] = field(default_factory=set)
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+
+@dataclass
+class TotalRow:
+    """A clerk-typed 合计 row: its sheet row and the raw values under each column key."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class SheetContext:
+    """Everything the rules of one file need, and the list they report into."""
+
+    file: str
+    located: Located
+    config: FederationConfig
+    header: dict[str, Any] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
+    total: TotalRow | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def spec(self) -> TemplateSpec:
+        return self.located.spec
+
+    @property
+    def sheet(self) -> str:
+        return self.located.sheet.name
+
+    @property
+    def period(self) -> str | None:
+        return self.header.get("period")
+
+    @property
+    def period_end(self) -> date | None:
+        from ..read.normalize import period_bounds
+
+        return period_bounds(self.period)[1] if self.period else None
+
+    def cell(self, row: int, key: str) -> str | None:
+        col = self.located.columns.get(key)
+        return None if col is None else a1(row, col)
+
+    def header_cell(self, key: str) -> str | None:
+        where = self.located.header_values.get(key)
+        if where is not None:
+            return a1(where[1], where[2])
+        label = self.located.header_labels.get(key)
+        return None if label is None else a1(label[0], label[1] + 1)
+
+    def label(self, key: str) -> str:
+        fields = {f.key: f.label for f in (*self.spec.header, *self.spec.columns)}
+        return fields[key]
+
+    def report(self, code: str, record: Record | TotalRow | None = None, key: str | None = None,
+               value: Any = None, **params: Any) -> None:
+        """A finding at a row's cell (or a sheet-level one when record is None)."""
+        cell = self.cell(record.row, key) if record is not None and key else None
+        if isinstance(record, Record) and key:
+            record.bad.add(key)
+        params.setdefault("label", self.label(key) if key else "")
+        self.findings.append(finding(code, self.file, self.sheet, cell, key, value, **params))
+
+    def report_header(self, code: str, key: str, value: Any = None, **params: Any) -> None:
+        params.setdefault("label", self.label(key))
+        self.findings.append(finding(code, self.file, self.sheet, self.header_cell(key), key,
+                                     value, **params))
