@@ -77,7 +77,7 @@ _AMOUNT_NOISE = re.compile(r"[,，\s¥￥元]|^RMB", re.IGNORECASE)
 
 def parse_decimal(value: Any) -> Decimal:
     """An amount or score: numbers as stored, or text like “4,500.00”, “¥4500”, “4500元”."""
-    if isinstance(value, bool) or isinstance(value, date | datetime):
+    if isinstance(value, (bool, date | datetime)):
         raise BadValue("bad_amount")
     if isinstance(value, int | float):
         return decimal_from_cell(value)

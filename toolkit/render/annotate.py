@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.workbook import Workbook
 
 from ..atomic import atomic_path
@@ -76,7 +77,7 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
                    f.message(lang), f.fix(lang)])
         if f.cell and f.sheet in book.sheetnames:
             link = ws.cell(ws.max_row, 2)
-            link.hyperlink = f"#'{f.sheet}'!{f.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
             link.font = Font(color="0563C1", underline="single")
         ws.cell(ws.max_row, 3).fill = FILLS[f.severity]
     for col, width in zip("ABCDEF", (12, 8, 6, 22, 60, 50), strict=True):

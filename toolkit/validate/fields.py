@@ -138,9 +138,7 @@ def read_table(ctx: SheetContext) -> None:
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
     missing_values = located.sheet.formulas_without_value
     for r in range(located.header_row + 1, len(located.sheet.rows)):
-        raw_row = located.sheet.rows[r]
-        cells = [located.sheet.value(r, c) for _, c in mapped]
-        kind = _row_kind(cells + [raw_row[0] if raw_row else None])
+        kind = _row_kind(located.sheet.rows[r])
         if kind in ("blank", "hint"):
             continue
         if kind == "total":

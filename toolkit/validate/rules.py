@@ -7,6 +7,7 @@ code at all; one that needs a new rule adds one function.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -203,7 +204,7 @@ def ledger_vouchers(ctx: SheetContext) -> None:
         if match:
             numbered.append((match.group(1), int(match.group(2)), len(match.group(2)), r))
     numbered.sort(key=lambda t: (t[0], t[1]))
-    for (prefix, n, _, _), (prefix2, n2, width, r) in zip(numbered, numbered[1:], strict=False):
+    for (prefix, n, _, _), (prefix2, n2, width, r) in itertools.pairwise(numbered):
         if prefix == prefix2 and n2 > n + 1:
             ctx.report("voucher_gap", r, "voucher", r.get("voucher"),
                        expected=f"{prefix}{n + 1:0{width}d}")

@@ -1,0 +1,80 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit.read.normalize import (
+    BadValue,
+    clean_text,
+    label_key,
+    parse_date,
+    parse_money,
+    parse_period,
+    parse_yesno,
+    serial_to_date,
+)
+
+FULL = str.maketrans("0123456789", "０１２３４５６７８９")
+DATES = st.dates(min_value=date(1901, 1, 1), max_value=date(2099, 12, 31))
+
+
+@given(DATES)
+def test_dates_typed_every_way_read_back(d):
+    for text in (f"{d.year}.{d.month}.{d.day}", f"{d.year}/{d.month}/{d.day}",
+                 f"{d.year}年{d.month}月{d.day}日", f"{d:%Y%m%d}", f"{d:%Y-%m-%d} 00:00:00",
+                 f"{d.year}.{d.month}.{d.day}".translate(FULL)):
+        assert parse_date(text) == d
+    assert parse_date(int(f"{d:%Y%m%d}")) == d
+
+
+@given(DATES)
+def test_excel_serials_both_systems(d):
+    serial_1900 = (d - date(1899, 12, 30)).days
+    assert parse_date(float(serial_1900)) == d
+    if d >= date(1904, 1, 1):
+        assert serial_to_date((d - date(1904, 1, 1)).days, date1904=True) == d
+
+
+@given(st.integers(0, 10**11))
+def test_amounts_typed_as_text(cents):
+    amount = Decimal(cents) / 100
+    for text in (f"{amount:,.2f}", f"¥{amount}", f"{amount}元", f" {amount:.2f}\u00a0",
+                 f"{amount:.2f}".translate(FULL)):
+        assert parse_money(text) == amount
+
+
+def test_bad_amounts_and_precision():
+    with pytest.raises(BadValue) as exc:
+        parse_money("15.455")
+    assert exc.value.code == "money_precision"
+    assert parse_money("15.450") == Decimal("15.45")
+    with pytest.raises(BadValue):
+        parse_money("约五百")
+    assert parse_money(0.1) == Decimal("0.10")
+    assert parse_money(4500) == Decimal("4500.00")
+
+
+@given(st.text())
+def test_clean_text_is_idempotent(text):
+    assert clean_text(clean_text(text)) == clean_text(text)
+
+
+def test_clean_text_spaces_and_widths():
+    assert clean_text("\u3000张\u00a0 三\u200b ") == "张 三"
+    assert clean_text("ＡＢ１２（备注）") == "AB12（备注）"
+    assert label_key(" 证件号码＊ ") == label_key("证件号码") == label_key("证件号码：")
+    assert label_key("收入金额（元）") == label_key("收入金额")
+
+
+def test_periods_and_yes_no():
+    for text in ("2026-03", "2026.3", "2026年3月", "202603", "2026年03月份", "２０２６-０３"):
+        assert parse_period(text, "month") == "2026-03"
+    assert parse_period(date(2026, 3, 1), "month") == "2026-03"
+    assert parse_period("2026年度", "year") == "2026"
+    for bad in ("2026-13", "三月", "2026"):
+        with pytest.raises(BadValue):
+            parse_period(bad, "month")
+    assert [parse_yesno(v) for v in ("是", "Y", "√", "否", "no", False)] == \
+        ["是", "是", "是", "否", "否", "否"]
