@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import atomic_path
 from ..errors import UsageError
