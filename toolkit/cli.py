@@ -130,6 +130,50 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
+@cli.command(epilog="""\b
+Examples:
+  unionkit consolidate sample_data/inbox --config sample_data/federation.toml --out out/2026-10.xlsx
+  unionkit consolidate inbox/ --out out/2026-10.xlsx --period 2026-10 --json out/2026-10.json
+  unionkit consolidate inbox/ --out out/final.xlsx --strict""")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The workbook to write (.xlsx).")
+@click.option("--period", help="Period YYYY-MM (default: the latest period in the inbox).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the summary figures as JSON.")
+@click.option("--strict", is_flag=True, help="Write nothing and exit 1 when any error exists.")
+@config_option
+@handles_errors
+def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | None, strict: bool,
+                config_path: Path | None) -> int:
+    """Validate the inbox and write one consolidated workbook for the period.
+
+    The workbook has 汇总 (one row per branch, totals, charts), one sheet per template with
+    per-branch subtotals, 问题清单, 未报送 and 来源清单 (SHA-256 of every input). Exit 0 when no
+    errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
+    """
+    from .consolidate import consolidate as run
+    from .consolidate.workbook import write_json, write_workbook
+
+    if not inbox.exists():
+        raise ToolkitError(f"path not found: {inbox}")
+    config = _config(config_path)
+    result = run(inbox, config, period)
+    if period is None:
+        click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
+    errors = sum(f.errors for f in result.report.files)
+    if strict and errors:
+        click.echo(f"--strict: {errors} errors, no workbook written", err=True)
+        return EXIT_FINDINGS
+    options = {"period": result.period, "strict": strict}
+    write_workbook(result, config, out, options)
+    if json_out is not None:
+        write_json(result, json_out)
+    click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
+               f"{len(result.superseded)} superseded, {errors} errors)")
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
 @contextmanager
 def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr for long runs at a terminal; silent otherwise."""

@@ -120,7 +120,7 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if 19000101 <= value <= 99991231 and float(value).is_integer():  # 20260301 as a number
+        if 19000101 <= value <= 99991231 and value == int(value):  # 20260301 typed as a number
             return parse_date(str(int(value)))
         if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
             return serial_to_date(value)

@@ -20,6 +20,7 @@ class Record:
     row: int
     values: dict[str, Any]
     bad: set[str] = field(default_factory=set)
+    raw: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.values.get(key)

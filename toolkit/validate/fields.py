@@ -168,6 +168,7 @@ def _read_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
     except BadValue as exc:
         ctx.report(exc.code, record, field.key, _shown(raw), **_bad_params(exc, field, ctx))
         record.values[field.key] = None
+        record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
         return
     out_of_range = check_range(field, value)
     if out_of_range:

@@ -1,0 +1,146 @@
+"""Consolidation of the sample inbox: decisions, figures, formulas, reproducibility, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from decimal import Decimal
+
+import openpyxl
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+from tests.conftest import INBOX, SAMPLE
+from toolkit.cli import cli
+from toolkit.consolidate import consolidate
+from toolkit.consolidate.recalc import recalculate, soffice
+from toolkit.consolidate.workbook import summary_json, write_workbook
+
+needs_soffice = pytest.mark.skipif(soffice() is None and os.environ.get("CI") != "true",
+                                   reason="LibreOffice not installed (CI installs it)")
+
+
+@pytest.fixture(scope="module")
+def result(sample_config):
+    return consolidate(INBOX, sample_config)
+
+
+@pytest.fixture(scope="module")
+def workbook(result, sample_config, tmp_path_factory):
+    return write_workbook(result, sample_config, tmp_path_factory.mktemp("out") / "w.xlsx", {})
+
+
+def test_decisions(result):
+    assert result.period == "2026-10"
+    assert [(old.path, new.path) for old, new in result.superseded] == [
+        ("FH02_二车间分会_会费收缴_2026-10.xlsx", "FH02_二车间分会_会费收缴_2026-10（更正）.xlsx")]
+    assert [(b.code, t) for b, t in result.missing] == [("FH07", "ledger")]
+    assert len(result.chosen) == 39 and result.excluded == []
+
+
+def test_summary_equals_the_branch_inputs(result):
+    """Totals recomputed independently from the chosen files' rows."""
+    for s in result.summaries:
+        dues = result.chosen[(s.code, "dues")]
+        assert s.dues_due == sum(r.get("dues_due") for r in dues.records)
+        assert s.dues_paid == sum(r.get("dues_paid") for r in dues.records)
+        assert s.fund_kept + s.fund_upper == s.fund == (s.payroll * Decimal("0.02")).quantize(
+            Decimal("0.01"))
+    fh04 = next(s for s in result.summaries if s.code == "FH04")
+    assert fh04.arrears == Decimal("5.00")
+    assert [s.rank for s in result.summaries if s.code == "FH04"] == [1]
+
+
+def test_json_money_is_text(result):
+    data = summary_json(result)
+    fh01 = data["branches"][0]
+    assert isinstance(fh01["dues_due"], str) and fh01["dues_due"].count(".") == 1
+    assert data["missing"] == [{"branch_code": "FH07", "template": "ledger"}]
+    assert len(data["data_digest"]) == 64
+
+
+def test_workbook_sheets_formulas_and_text(workbook):
+    book = openpyxl.load_workbook(workbook)
+    assert book.sheetnames == ["汇总", "会员名册", "会费收缴", "经费收支账", "考核评分", "问题清单",
+                               "未报送", "来源清单"]
+    summary = book["汇总"]
+    assert summary["J3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")
+    total_row = next(c for c in summary["A"] if c.value == "合计").row
+    assert summary[f"J{total_row}"].value == f"=SUM(J3:J{total_row - 1})"
+    notes = {c.value for c in book["会员名册"]["T"]}
+    assert "-已调岗，待办转出" in notes  # a clerk's leading '-' stays text
+    dues = book["会费收缴"]
+    assert dues.cell(dues.max_row, 1).value == "合计"
+    assert dues.cell(dues.max_row, 5).value.startswith("=SUBTOTAL(9,E3:E")
+
+
+def test_reproducible_bytes(result, sample_config, tmp_path):
+    a = write_workbook(result, sample_config, tmp_path / "a.xlsx", {})
+    b = write_workbook(consolidate(INBOX, sample_config), sample_config, tmp_path / "b.xlsx", {})
+    assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+
+
+@needs_soffice
+def test_libreoffice_recalculates_to_the_cached_values(workbook, tmp_path):
+    recalculated = recalculate(workbook, tmp_path)
+    cached = openpyxl.load_workbook(workbook, data_only=True)
+    fresh = openpyxl.load_workbook(recalculated, data_only=True)
+    formulas = 0
+    for ws in openpyxl.load_workbook(workbook).worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    formulas += 1
+                    ours = cached[ws.title][cell.coordinate].value or 0
+                    theirs = fresh[ws.title][cell.coordinate].value or 0
+                    assert ours == pytest.approx(theirs, abs=1e-9), (ws.title, cell.coordinate)
+    assert formulas > 200
+
+
+@needs_soffice
+def test_recalculation_really_recalculates(tmp_path):
+    book = xlsxwriter.Workbook(tmp_path / "wrong.xlsx")
+    book.add_worksheet().write_formula("A1", "=1+1", None, 5)
+    book.close()
+    fresh = openpyxl.load_workbook(recalculate(tmp_path / "wrong.xlsx", tmp_path / "r"),
+                                   data_only=True)
+    assert fresh.active["A1"].value == 2
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config",
+                                    str(SAMPLE / "federation.toml"), *args])
+
+
+def test_cli_writes_workbook_and_json_and_leaves_inputs(tmp_path):
+    before = {p: p.read_bytes() for p in INBOX.iterdir()}
+    result = _run("--out", str(tmp_path / "o.xlsx"), "--json", str(tmp_path / "o.json"))
+    assert result.exit_code == 1  # the sample has errors
+    assert (tmp_path / "o.xlsx").exists()
+    assert json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))["period"] == "2026-10"
+    assert before == {p: p.read_bytes() for p in INBOX.iterdir()}
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_cli_strict_writes_nothing(tmp_path):
+    result = _run("--out", str(tmp_path / "o.xlsx"), "--strict")
+    assert result.exit_code == 1 and not (tmp_path / "o.xlsx").exists()
+
+
+def test_cli_cannot_run(tmp_path):
+    assert _run("--out", str(tmp_path / "o.xlsx"), "--period", "2020-01").exit_code == 2
+    missing = CliRunner().invoke(cli, ["consolidate", str(tmp_path / "none"), "--out", "x.xlsx"])
+    assert missing.exit_code == 2
+
+
+def test_equal_dates_are_a_tie(tmp_path, sample_config):
+    import shutil
+
+    for name in ("FH02_二车间分会_会费收缴_2026-10.xlsx", "FH02_二车间分会_会员名册_2026-10.xlsx"):
+        shutil.copy(INBOX / name, tmp_path / name)
+    shutil.copy(INBOX / "FH02_二车间分会_会费收缴_2026-10.xlsx", tmp_path / "copy.xlsx")
+    result = consolidate(tmp_path, sample_config)
+    codes = [f.code for f in result.report.findings() if f.code == "duplicate_submission"]
+    assert len(codes) == 2

@@ -1,0 +1,193 @@
+"""Consolidation: the inbox validated, grouped by (branch, template, period), and summarised.
+
+Recognised files are grouped by slot; a later 填报日期 supersedes an earlier file for the same
+slot, equal dates are an error. Cross-branch checks run over the chosen files. The result is
+data (:class:`Consolidation`); ``toolkit.consolidate.workbook`` writes it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from ..config import Branch, FederationConfig
+from ..errors import UsageError
+from ..findings import FileReport, Report, finding
+from ..layout import a1
+from ..money import fund_due, split_fund
+from ..spec import TEMPLATE_IDS, load_spec
+from ..validate import validate_paths
+from ..validate.cross import latest
+from ..validate.rules import OUTFLOWS
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class BranchSummary:
+    """One row of the 汇总 sheet, computed in Decimal from the chosen files."""
+
+    code: str
+    name: str
+    kind: str
+    submitted: dict[str, int] = field(default_factory=dict)
+    members: int = 0
+    joins: int = 0
+    outflows: int = 0
+    activists: int = 0
+    dues_due: Decimal = ZERO
+    dues_paid: Decimal = ZERO
+    payroll: Decimal = ZERO
+    fund: Decimal = ZERO
+    fund_kept: Decimal = ZERO
+    fund_upper: Decimal = ZERO
+    opening: Decimal = ZERO
+    income: Decimal = ZERO
+    expense: Decimal = ZERO
+    closing: Decimal = ZERO
+    score: Decimal | None = None
+    grade: str = ""
+    rank: int | None = None
+    errors: int = 0
+    warnings: int = 0
+
+    @property
+    def arrears(self) -> Decimal:
+        return self.dues_due - self.dues_paid
+
+
+@dataclass
+class Consolidation:
+    """What one consolidation run decided."""
+
+    period: str
+    report: Report
+    chosen: dict[tuple[str, str], FileReport]
+    superseded: list[tuple[FileReport, FileReport]]
+    excluded: list[FileReport]
+    missing: list[tuple[Branch, str]]
+    summaries: list[BranchSummary]
+
+    def period_of(self, template: str) -> str:
+        return self.period[:4] if load_spec(template).period == "year" else self.period
+
+
+def _pick_period(report: Report, period: str | None) -> str:
+    months = sorted({f.period for f in report.files if f.period and len(f.period) == 7})
+    if period:
+        if period not in months:
+            raise UsageError(f"no file in the inbox is for period {period}")
+        return period
+    if not months:
+        raise UsageError("no recognised monthly file in the inbox: nothing to consolidate")
+    return months[-1]
+
+
+def _slots(report: Report, period: str) -> tuple[dict, list, list]:
+    groups: dict[tuple[str, str], list[FileReport]] = defaultdict(list)
+    excluded = []
+    for f in report.files:
+        wanted = period[:4] if f.template and load_spec(f.template).period == "year" else period
+        if f.template and f.branch_code and f.period == wanted:
+            groups[(f.branch_code, f.template)].append(f)
+        else:
+            excluded.append(f)
+    chosen, superseded = {}, []
+    for (branch, template), files in sorted(groups.items()):
+        winner = latest(files)
+        if winner is None and len(files) > 1:
+            top = max(f.filed_on for f in files if f.filed_on) if any(f.filed_on for f in files) \
+                else None
+            for f in files:
+                f.findings.append(finding("duplicate_submission", f.path, value=top, branch=branch,
+                                          template=load_spec(template).title, period=f.period))
+            winner = sorted(files, key=lambda f: f.path)[-1]
+        chosen[(branch, template)] = winner
+        superseded += [(f, winner) for f in files if f is not winner]
+    return chosen, superseded, excluded
+
+
+def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
+    """One person in two branches' rosters; ledger dues income against dues collected."""
+    seen: dict[str, str] = {}
+    for (branch, template), f in sorted(chosen.items()):
+        if template != "roster":
+            continue
+        col = f.header.get("_id_col")
+        for rec in f.records:
+            person = rec.get("id_number")
+            if not person or rec.get("change_type") in OUTFLOWS:
+                continue
+            if person in seen and seen[person] != branch:
+                f.findings.append(finding("id_in_two_branches", f.path, f.header.get("_sheet"),
+                                          a1(rec.row, col), "id_number", person,
+                                          name=rec.get("name") or "", other=seen[person]))
+            seen.setdefault(person, branch)
+    for (branch, template), ledger in chosen.items():
+        dues = chosen.get((branch, "dues"))
+        if template != "ledger" or dues is None:
+            continue
+        booked = sum((r.get("income") or ZERO for r in ledger.records
+                      if r.get("account_code") == "401"), ZERO)
+        paid = sum((r.get("dues_paid") or ZERO for r in dues.records), ZERO)
+        if booked != paid:
+            ledger.findings.append(finding("ledger_dues_mismatch", ledger.path,
+                                           ledger.header.get("_sheet"), None, None, booked,
+                                           expected=paid))
+
+
+def _sum(records: list, key: str) -> Decimal:
+    return sum((r.get(key) or ZERO for r in records), ZERO)
+
+
+def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
+               files: list[FileReport]) -> BranchSummary:
+    s = BranchSummary(branch.code, branch.name, branch.kind)
+    s.submitted = {t: sum(f.branch_code == branch.code and f.template == t for f in files)
+                   for t in TEMPLATE_IDS}
+    own = [f for (code, _), f in chosen.items() if code == branch.code]
+    s.errors, s.warnings = sum(f.errors for f in own), sum(f.warnings for f in own)
+    roster, dues = chosen.get((branch.code, "roster")), chosen.get((branch.code, "dues"))
+    ledger, assess = chosen.get((branch.code, "ledger")), chosen.get((branch.code, "assessment"))
+    if roster:
+        staying = [r for r in roster.records if r.get("change_type") not in OUTFLOWS]
+        s.members = len(staying)
+        s.joins = sum(r.get("change_type") in ("入会", "转入") for r in roster.records)
+        s.outflows = len(roster.records) - len(staying)
+        s.activists = sum(r.get("activist") == "是" for r in staying)
+    if dues:
+        s.dues_due, s.dues_paid = _sum(dues.records, "dues_due"), _sum(dues.records, "dues_paid")
+        s.payroll = dues.header.get("payroll") or ZERO
+        s.fund = fund_due(s.payroll, config.fund_rate)
+        s.fund_kept, s.fund_upper = split_fund(s.fund, config.upper_share)
+    if ledger:
+        s.opening = ledger.header.get("opening") or ZERO
+        s.income, s.expense = _sum(ledger.records, "income"), _sum(ledger.records, "expense")
+        s.closing = s.opening + s.income - s.expense
+    if assess:
+        s.score = sum((r.get("review_score") or Decimal(0) for r in assess.records),
+                      Decimal(0)).quantize(Decimal("0.1"))
+        s.grade = config.grade_for(s.score, any(r.get("veto") == "是" for r in assess.records))
+    return s
+
+
+def consolidate(inbox: Path, config: FederationConfig, period: str | None = None) -> Consolidation:
+    """Validate the inbox and decide what goes into the federation's workbook."""
+    if not Path(inbox).is_dir():
+        raise UsageError(f"inbox is not a folder: {inbox}")
+    report = validate_paths([inbox], config, base=Path(inbox))
+    period = _pick_period(report, period)
+    chosen, superseded, excluded = _slots(report, period)
+    _cross_branch(chosen)
+    codes = [b.code for b in config.branches] or sorted({b for b, _ in chosen})
+    directory = config.branches or tuple(Branch(c, c, "") for c in codes)
+    in_period = [f for f in report.files if f not in excluded]
+    summaries = [_summarise(b, chosen, config, in_period) for b in directory]
+    ranked = sorted((s for s in summaries if s.score is not None), key=lambda s: -s.score)
+    for s in summaries:
+        if s.score is not None:
+            s.rank = 1 + sum(o.score > s.score for o in ranked)
+    missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
+    return Consolidation(period, report, chosen, superseded, excluded, missing, summaries)
