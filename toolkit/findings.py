@@ -107,6 +107,8 @@ class FileReport:
     period: str | None = None
     filed_on: Any = None
     header: dict[str, Any] = field(default_factory=dict)
+    sheet: str | None = None
+    columns: dict[str, int] = field(default_factory=dict)
     rows: int = 0
     unreadable: bool = False
     findings: list[Finding] = field(default_factory=list)

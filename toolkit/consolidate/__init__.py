@@ -115,13 +115,13 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
     for (branch, template), f in sorted(chosen.items()):
         if template != "roster":
             continue
-        col = f.header.get("_id_col")
+        col = f.columns.get("id_number")
         for rec in f.records:
             person = rec.get("id_number")
             if not person or rec.get("change_type") in OUTFLOWS:
                 continue
             if person in seen and seen[person] != branch:
-                f.findings.append(finding("id_in_two_branches", f.path, f.header.get("_sheet"),
+                f.findings.append(finding("id_in_two_branches", f.path, f.sheet,
                                           a1(rec.row, col), "id_number", person,
                                           name=rec.get("name") or "", other=seen[person]))
             seen.setdefault(person, branch)
@@ -134,7 +134,7 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
         paid = sum((r.get("dues_paid") or ZERO for r in dues.records), ZERO)
         if booked != paid:
             ledger.findings.append(finding("ledger_dues_mismatch", ledger.path,
-                                           ledger.header.get("_sheet"), None, None, booked,
+                                           ledger.sheet, None, None, booked,
                                            expected=paid))
 
 

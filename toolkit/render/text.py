@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Report
+from ..spec import all_specs
 
 STATUS = {
     "zh": {"ok": "通过", "warnings": "有警告", "errors": "有错误", "unreadable": "无法读取",
@@ -11,8 +12,7 @@ STATUS = {
            "unrecognized": "unrecognized", "error": "error", "warning": "warning"},
 }
 MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unrecognized": "?"}
-TEMPLATE_TITLES = {"roster": "会员名册", "dues": "会费收缴", "ledger": "经费收支账",
-                   "assessment": "考核评分"}
+TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
 
 
 def render_text(report: Report, lang: str = "zh") -> str:

@@ -119,8 +119,7 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.template, report.rows = located.spec.id, len(ctx.records)
     report.branch_code, report.period = ctx.header.get("branch_code"), ctx.period
     report.filed_on = ctx.header.get("filed_on")
-    report.header = {**ctx.header, "_sheet": ctx.sheet,
-                     "_id_col": located.columns.get("id_number")}
+    report.header, report.sheet, report.columns = ctx.header, ctx.sheet, located.columns
     report.records = ctx.records
     report.findings.extend(sorted(ctx.findings, key=_position))
 

@@ -10,6 +10,7 @@ from ..config import FederationConfig
 from ..findings import Finding, finding
 from ..layout import a1
 from ..read.locate import Located
+from ..read.normalize import period_bounds
 from ..spec import TemplateSpec
 
 
@@ -60,8 +61,6 @@ class SheetContext:
 
     @property
     def period_end(self) -> date | None:
-        from ..read.normalize import period_bounds
-
         return period_bounds(self.period)[1] if self.period else None
 
     def cell(self, row: int, key: str) -> str | None:

@@ -39,7 +39,7 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
             continue
         people = {rec.get("id_number"): rec for rec in roster.records if rec.get("id_number")}
         for dues in dues_reports:
-            sheet, col = dues.header.get("_sheet"), dues.header.get("_id_col")
+            sheet, col = dues.sheet, dues.columns.get("id_number")
             for rec in dues.records:
                 person_id = rec.get("id_number")
                 if not person_id or "id_number" in rec.bad:
