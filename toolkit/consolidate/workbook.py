@@ -242,7 +242,7 @@ def _summary(book: Any, fmt: _Formats, result: Consolidation, sheets: dict, conf
     ws.freeze_panes(FIRST_DATA_ROW, 2)
     ws.set_column(0, 0, 9)
     ws.set_column(1, 1, 16)
-    ws.set_column(2, len(SUMMARY_COLUMNS) - 1, 11)
+    ws.set_column(2, len(SUMMARY_COLUMNS) - 1, 14)
     ws.set_row(1, 30)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
