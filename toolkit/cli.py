@@ -118,10 +118,10 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     from .validate import collect_files, validate_paths
 
     config = _config(config_path)
-    total = len(collect_files(paths))
+    files = collect_files(paths)  # walked once; validate_paths gets the file list
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
-    with _progress(total, "校验" if lang == "zh" else "validating") as tick:
-        report = validate_paths(paths, config, progress=tick, base=base)
+    with _progress(len(files), "校验" if lang == "zh" else "validating") as tick:
+        report = validate_paths(files, config, progress=tick, base=base)
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
     click.echo(render(report, lang), nl=False)
     if annotate_dir is not None:

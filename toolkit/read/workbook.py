@@ -111,9 +111,15 @@ def _check_zip(path: Path) -> str:
     return "ods" if "content.xml" in names else "xlsx"
 
 
+def _head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes, without reading the rest of the file."""
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
 def _biff_encrypted(path: Path) -> bool:
     """True when a BIFF8 workbook stream carries a FILEPASS record (password to open)."""
-    data = path.read_bytes()[: 4 * 1024 * 1024]
+    data = _head(path, 4 * 1024 * 1024)
     start = data.find(b"\x09\x08\x10\x00\x00\x06")
     if start < 0:
         return False
@@ -147,8 +153,7 @@ def open_book(path: Path) -> Book:
     """Open a workbook for reading or raise :class:`Unreadable`."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        head = _head(path, 4096)
     except OSError as exc:
         raise Unreadable("file_corrupt", exc.strerror or str(exc)) from exc
     if size == 0:
@@ -159,7 +164,7 @@ def open_book(path: Path) -> Book:
     if kind == "zip":
         kind = _check_zip(path)
     elif kind == "xml":
-        if b"urn:schemas-microsoft-com:office:spreadsheet" in path.read_bytes()[:65536]:
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in _head(path, 65536):
             raise Unreadable("file_unsupported_format", "SpreadsheetML 2003 XML")
         raise Unreadable("file_not_spreadsheet", "XML or HTML text")
     elif kind == "biff2-4":
