@@ -12,7 +12,8 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from tests.conftest import INBOX, SAMPLE
+from tests.conftest import INBOX, ROOT, SAMPLE
+from tests.workbooks import assert_workbook_equal
 from toolkit.cli import cli
 from toolkit.consolidate import consolidate
 from toolkit.consolidate.recalc import recalculate, soffice
@@ -29,7 +30,9 @@ def result(sample_config):
 
 @pytest.fixture(scope="module")
 def workbook(result, sample_config, tmp_path_factory):
-    return write_workbook(result, sample_config, tmp_path_factory.mktemp("out") / "w.xlsx", {})
+    out = tmp_path_factory.mktemp("out") / "w.xlsx"
+    write_workbook(result, sample_config, out, {})
+    return out
 
 
 def test_decisions(result):
@@ -54,7 +57,7 @@ def test_summary_equals_the_branch_inputs(result):
 
 
 def test_json_money_is_text(result):
-    data = summary_json(result)
+    data = summary_json(result, "0" * 64)
     fh01 = data["branches"][0]
     assert isinstance(fh01["dues_due"], str) and fh01["dues_due"].count(".") == 1
     assert data["missing"] == [{"branch_code": "FH07", "template": "ledger"}]
@@ -77,13 +80,18 @@ def test_workbook_sheets_formulas_and_text(workbook):
 
 
 def test_reproducible_bytes(result, sample_config, tmp_path):
-    a = write_workbook(result, sample_config, tmp_path / "a.xlsx", {})
-    b = write_workbook(consolidate(INBOX, sample_config), sample_config, tmp_path / "b.xlsx", {})
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_workbook(result, sample_config, a, {})
+    write_workbook(consolidate(INBOX, sample_config), sample_config, b, {})
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
 
 
 @needs_soffice
 def test_libreoffice_recalculates_to_the_cached_values(workbook, tmp_path):
+    _assert_recalculates(workbook, tmp_path)
+
+
+def _assert_recalculates(workbook, tmp_path):
     recalculated = recalculate(workbook, tmp_path)
     cached = openpyxl.load_workbook(workbook, data_only=True)
     fresh = openpyxl.load_workbook(recalculated, data_only=True)
@@ -97,6 +105,47 @@ def test_libreoffice_recalculates_to_the_cached_values(workbook, tmp_path):
                     theirs = fresh[ws.title][cell.coordinate].value or 0
                     assert ours == pytest.approx(theirs, abs=1e-9), (ws.title, cell.coordinate)
     assert formulas > 200
+
+
+GOLDEN = ROOT / "tests" / "golden" / "sample_2026-10.xlsx"
+
+
+def test_golden_workbook(workbook):
+    """The sample's workbook, cell by cell (values, formulas, cached values). After a deliberate
+    change, refresh with UNIONKIT_UPDATE_GOLDEN=1 and review the diff of the cells."""
+    if os.environ.get("UNIONKIT_UPDATE_GOLDEN"):
+        GOLDEN.write_bytes(workbook.read_bytes())
+    assert_workbook_equal(workbook, GOLDEN)
+
+
+@pytest.fixture(scope="module")
+def paged(result, sample_config, tmp_path_factory):
+    """The sample written with a 40-row sheet limit, so every detail sheet continues."""
+    out = tmp_path_factory.mktemp("paged") / "paged.xlsx"
+    write_workbook(result, sample_config, out, {}, max_rows=40)
+    return out
+
+
+def test_continuation_sheets_keep_every_row_and_total(paged, workbook, result):
+    book = openpyxl.load_workbook(paged)
+    pages = [n for n in book.sheetnames if n.startswith("会员名册")]
+    assert pages[:3] == ["会员名册", "会员名册(2)", "会员名册(3)"] and len(pages) > 20
+    assert all(book[n].max_row <= 40 for n in pages)
+    rows = sum(1 for n in pages for r in book[n].iter_rows(min_row=3, max_col=1, values_only=True)
+               if r[0] and r[0].startswith("FH") and " " not in r[0])
+    assert rows == sum(f.rows for (_, t), f in result.chosen.items() if t == "roster")
+    dues = [n for n in book.sheetnames if n.startswith("会费收缴")]
+    total = next(r for r in book[dues[-1]].iter_rows() if r[0].value == "合计")
+    assert total[4].value.startswith("=SUBTOTAL(9,'会费收缴'!E3:E40,'会费收缴(2)'!E3:E40,")
+    summary = openpyxl.load_workbook(paged, data_only=True)["汇总"]
+    plain = openpyxl.load_workbook(workbook, data_only=True)["汇总"]
+    assert [[c.value for c in r] for r in summary.iter_rows(max_col=26)] == \
+        [[c.value for c in r] for r in plain.iter_rows(max_col=26)]
+
+
+@needs_soffice
+def test_libreoffice_recalculates_continuations(paged, tmp_path):
+    _assert_recalculates(paged, tmp_path)
 
 
 @needs_soffice

@@ -166,9 +166,9 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
         click.echo(f"--strict: {errors} errors, no workbook written", err=True)
         return EXIT_FINDINGS
     options = {"period": result.period, "strict": strict}
-    write_workbook(result, config, out, options)
+    digest = write_workbook(result, config, out, options)
     if json_out is not None:
-        write_json(result, json_out)
+        write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
                f"{len(result.superseded)} superseded, {errors} errors)")
     return EXIT_FINDINGS if errors else EXIT_OK

@@ -7,6 +7,7 @@ message templates; renderers (text, JSON, HTML, annotated workbook) only read fi
 
 from __future__ import annotations
 
+import pickle
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -113,6 +114,14 @@ class FileReport:
     unreadable: bool = False
     findings: list[Finding] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
+    spooled: str | None = None
+
+    def load_records(self) -> list[Any]:
+        """The file's records, from memory or from the spool file they were moved to."""
+        if self.spooled is None:
+            return self.records
+        with open(self.spooled, "rb") as handle:
+            return pickle.load(handle)  # our own spool file, written by this run
 
     @property
     def errors(self) -> int:

@@ -21,6 +21,7 @@ from ..spec import TEMPLATE_IDS, load_spec
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
+from .formulas import JOINS
 
 ZERO = Decimal("0.00")
 
@@ -48,6 +49,7 @@ class BranchSummary:
     expense: Decimal = ZERO
     closing: Decimal = ZERO
     score: Decimal | None = None
+    vetoes: int = 0
     grade: str = ""
     rank: int | None = None
     errors: int = 0
@@ -116,7 +118,7 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
         if template != "roster":
             continue
         col = f.columns.get("id_number")
-        for rec in f.records:
+        for rec in f.load_records():
             person = rec.get("id_number")
             if not person or rec.get("change_type") in OUTFLOWS:
                 continue
@@ -129,9 +131,9 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
         dues = chosen.get((branch, "dues"))
         if template != "ledger" or dues is None:
             continue
-        booked = sum((r.get("income") or ZERO for r in ledger.records
+        booked = sum((r.get("income") or ZERO for r in ledger.load_records()
                       if r.get("account_code") == "401"), ZERO)
-        paid = sum((r.get("dues_paid") or ZERO for r in dues.records), ZERO)
+        paid = _sum(dues.load_records(), "dues_paid")
         if booked != paid:
             ledger.findings.append(finding("ledger_dues_mismatch", ledger.path,
                                            ledger.sheet, None, None, booked,
@@ -152,24 +154,29 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
     roster, dues = chosen.get((branch.code, "roster")), chosen.get((branch.code, "dues"))
     ledger, assess = chosen.get((branch.code, "ledger")), chosen.get((branch.code, "assessment"))
     if roster:
-        staying = [r for r in roster.records if r.get("change_type") not in OUTFLOWS]
+        records = roster.load_records()
+        staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
         s.members = len(staying)
-        s.joins = sum(r.get("change_type") in ("入会", "转入") for r in roster.records)
-        s.outflows = len(roster.records) - len(staying)
+        s.joins = sum(r.get("change_type") in JOINS for r in records)
+        s.outflows = len(records) - len(staying)
         s.activists = sum(r.get("activist") == "是" for r in staying)
     if dues:
-        s.dues_due, s.dues_paid = _sum(dues.records, "dues_due"), _sum(dues.records, "dues_paid")
+        records = dues.load_records()
+        s.dues_due, s.dues_paid = _sum(records, "dues_due"), _sum(records, "dues_paid")
         s.payroll = dues.header.get("payroll") or ZERO
         s.fund = fund_due(s.payroll, config.fund_rate)
         s.fund_kept, s.fund_upper = split_fund(s.fund, config.upper_share)
     if ledger:
         s.opening = ledger.header.get("opening") or ZERO
-        s.income, s.expense = _sum(ledger.records, "income"), _sum(ledger.records, "expense")
+        records = ledger.load_records()
+        s.income, s.expense = _sum(records, "income"), _sum(records, "expense")
         s.closing = s.opening + s.income - s.expense
     if assess:
-        s.score = sum((r.get("review_score") or Decimal(0) for r in assess.records),
+        records = assess.load_records()
+        s.score = sum((r.get("review_score") or Decimal(0) for r in records),
                       Decimal(0)).quantize(Decimal("0.1"))
-        s.grade = config.grade_for(s.score, any(r.get("veto") == "是" for r in assess.records))
+        s.vetoes = sum(r.get("veto") == "是" for r in records)
+        s.grade = config.grade_for(s.score, s.vetoes > 0)
     return s
 
 

@@ -37,10 +37,10 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
         roster = latest(rosters.get((branch, period), []))
         if roster is None:
             continue
-        people = {rec.get("id_number"): rec for rec in roster.records if rec.get("id_number")}
+        people = {rec.get("id_number"): rec for rec in roster.load_records() if rec.get("id_number")}
         for dues in dues_reports:
             sheet, col = dues.sheet, dues.columns.get("id_number")
-            for rec in dues.records:
+            for rec in dues.load_records():
                 person_id = rec.get("id_number")
                 if not person_id or "id_number" in rec.bad:
                     continue

@@ -1,0 +1,156 @@
+"""The formulas of a consolidated workbook, built in one place for the writer and for verify.
+
+The writer puts these formulas in the cells; ``unionkit verify`` rebuilds them from the
+workbook's own layout and compares, so "each total is a formula over the right range" is
+checked against the same definition that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..layout import col_letter
+from ..spec import load_spec
+from ..validate.rules import OUTFLOWS
+
+JOINS = ("入会", "转入")
+FIRST_DATA_ROW = 2  # 0-based: a title row, a header row, then data
+
+SUMMARY_COLUMNS = (
+    ("code", "分会代码", "text"), ("name", "分会名称", "text"), ("kind", "类别", "text"),
+    ("submitted", "报送份数", "int"), ("members", "期末会员数", "int"),
+    ("joins", "本期入会/转入", "int"), ("outflows", "本期转出/退会/除名", "int"),
+    ("activists", "积极分子", "int"), ("share", "积极分子占比", "pct"),
+    ("dues_due", "应缴会费", "money"), ("dues_paid", "实缴会费", "money"),
+    ("arrears", "欠缴会费", "money"), ("payroll", "工资总额", "money"),
+    ("fund", "应拨缴经费(2%)", "money"), ("fund_kept", "分会留成", "money"),
+    ("fund_upper", "上解上级", "money"), ("opening", "期初余额", "money"),
+    ("income", "本期收入", "money"), ("expense", "本期支出", "money"),
+    ("closing", "期末余额", "money"), ("score", "考评得分", "points"),
+    ("vetoes", "一票否决项", "int"), ("grade", "考核等级", "text"), ("rank", "名次", "int"),
+    ("errors", "错误数", "int"), ("warnings", "警告数", "int"),
+)
+SUMMARY_KEYS = tuple(key for key, _, _ in SUMMARY_COLUMNS)
+SUMMARY_KIND = {key: kind for key, _, kind in SUMMARY_COLUMNS}
+#: Cells typed as values on 汇总 (read from the branch files' header blocks, or counts).
+SUMMARY_VALUES = ("code", "name", "kind", "submitted", "payroll", "opening", "errors", "warnings")
+#: Columns with a 合计 (SUM) in the totals row.
+TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due", "dues_paid",
+            "arrears", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
+            "expense", "closing", "errors", "warnings")
+
+
+def summary_letter(key: str) -> str:
+    return col_letter(SUMMARY_KEYS.index(key))
+
+
+def detail_letters(template: str) -> dict[str, str]:
+    """Column letters of a detail sheet: 分会代码 is A, the spec's columns follow."""
+    return {c.key: col_letter(i + 1) for i, c in enumerate(load_spec(template).columns)}
+
+
+def detail_sums(template: str) -> tuple[str, ...]:
+    """The columns a detail sheet subtotals: money and points."""
+    return tuple(c.key for c in load_spec(template).columns if c.type in ("money", "points"))
+
+
+def quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def subtotal(letter: str, spans: Sequence[tuple[str | None, int, int]]) -> str:
+    """SUBTOTAL(9, …) over 0-based row spans; a span's sheet is None on the formula's own sheet.
+
+    SUBTOTAL skips the 小计 rows inside its range, so a 合计 covers detail rows only.
+    """
+    refs = [(f"{quoted(sheet)}!" if sheet else "") + f"{letter}{first + 1}:{letter}{last + 1}"
+            for sheet, first, last in spans]
+    return f"=SUBTOTAL(9,{','.join(refs)})"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Federation figures the formulas use; recorded in the manifest so verify can rebuild them."""
+
+    fund_rate: Decimal
+    upper_share: Decimal
+    grades: tuple[tuple[Decimal, str], ...]  # (lowest score, grade), highest first
+
+    def to_dict(self) -> dict:
+        return {"fund_rate": str(self.fund_rate), "upper_share": str(self.upper_share),
+                "grades": [[str(low), name] for low, name in self.grades]}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Parameters:
+        return cls(Decimal(raw["fund_rate"]), Decimal(raw["upper_share"]),
+                   tuple((Decimal(low), name) for low, name in raw["grades"]))
+
+    @classmethod
+    def from_config(cls, config) -> Parameters:
+        return cls(config.fund_rate, config.upper_share,
+                   tuple((g.min, g.name) for g in config.grades))
+
+
+class SummaryFormulas:
+    """The formula of each derived 汇总 cell, given the detail sheets' pages."""
+
+    def __init__(self, pages: dict[str, Sequence[str]], params: Parameters, branches: int):
+        self.pages, self.params = pages, params
+        self.first, self.last = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + branches  # 1-based rows
+
+    def _count(self, n: int, conditions: str) -> str:
+        roster = detail_letters("roster")
+        return "+".join(f"COUNTIFS({quoted(p)}!$A:$A,$A{n}{conditions.format(p=quoted(p), **roster)})"
+                        for p in self.pages["roster"])
+
+    def _sumifs(self, template: str, key: str, n: int) -> str:
+        col = detail_letters(template)[key]
+        return "+".join(f"SUMIFS({quoted(p)}!${col}:${col},{quoted(p)}!$A:$A,$A{n})"
+                        for p in self.pages[template])
+
+    def formula(self, key: str, n: int) -> str | None:
+        """The formula of column ``key`` on 1-based row ``n`` (None for a typed value)."""
+        L = {k: f"{summary_letter(k)}{n}" for k in SUMMARY_KEYS}
+        change = ",{p}!${change_type}:${change_type},"
+        staying = "".join(f'{change}"<>{t}"' for t in OUTFLOWS)
+        activist = ',{p}!${activist}:${activist},"是"'
+        veto = detail_letters("assessment")["veto"]
+        by_key = {
+            "members": lambda: self._count(n, staying),
+            "joins": lambda: "+".join(self._count(n, f'{change}"{t}"') for t in JOINS),
+            "outflows": lambda: "+".join(self._count(n, f'{change}"{t}"') for t in OUTFLOWS),
+            "activists": lambda: self._count(n, activist + staying),
+            "share": lambda: f"IF({L['members']}=0,0,{L['activists']}/{L['members']})",
+            "dues_due": lambda: self._sumifs("dues", "dues_due", n),
+            "dues_paid": lambda: self._sumifs("dues", "dues_paid", n),
+            "arrears": lambda: f"{L['dues_due']}-{L['dues_paid']}",
+            "fund": lambda: f"ROUND({L['payroll']}*{self.params.fund_rate},2)",
+            "fund_upper": lambda: f"ROUND({L['fund']}*{self.params.upper_share},2)",
+            "fund_kept": lambda: f"{L['fund']}-{L['fund_upper']}",
+            "income": lambda: self._sumifs("ledger", "income", n),
+            "expense": lambda: self._sumifs("ledger", "expense", n),
+            "closing": lambda: f"{L['opening']}+{L['income']}-{L['expense']}",
+            "score": lambda: self._sumifs("assessment", "review_score", n),
+            "vetoes": lambda: "+".join(
+                f'COUNTIFS({quoted(p)}!$A:$A,$A{n},{quoted(p)}!${veto}:${veto},"是")'
+                for p in self.pages["assessment"]),
+            "grade": lambda: self._grade(L["score"], L["vetoes"]),
+            "rank": lambda: (f"RANK({L['score']},{summary_letter('score')}${self.first}:"
+                             f"{summary_letter('score')}${self.last})"),
+        }
+        build = by_key.get(key)
+        return None if build is None else "=" + build()
+
+    def _grade(self, score: str, vetoes: str) -> str:
+        """Nested IFs over the grade thresholds; any 一票否决 gives the lowest grade."""
+        grades = self.params.grades
+        text = f'"{grades[-1][1]}"'
+        for low, name in reversed(grades[:-1]):
+            text = f'IF({score}>={low},"{name}",{text})'
+        return f'IF({vetoes}>0,"{grades[-1][1]}",{text})'
+
+    def total(self, key: str) -> str:
+        letter = summary_letter(key)
+        return f"=SUM({letter}{self.first}:{letter}{self.last})"

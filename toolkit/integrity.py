@@ -1,0 +1,87 @@
+"""Row checks and the data digest: how a generated workbook proves its cells were not edited.
+
+Every data row of a generated sheet carries a check cell (a hidden last column)::
+
+    <seq>:<row hash>:<one byte per cell>
+
+``seq`` is the row's position among the sheet's data rows (a deleted or inserted row shifts it),
+the row hash is SHA-256 over the row's cells in canonical form, and the per-cell bytes name the
+edited cell. The manifest's data digest chains every check cell, so a changed, deleted or
+re-hashed row changes it. Canonical forms are chosen so the value written and the value read
+back (by openpyxl, calamine, or after a LibreOffice round trip) give the same text.
+
+This detects edits made after generation; it is not a signature against a forger who recomputes
+the checks. For that, verify re-derives everything from the source files (``--sources``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+_FEN = Decimal("0.01")
+_EPOCH = date(1899, 12, 30)
+
+
+def canonical(value: object) -> str:
+    """The text a cell's value is checked as: numbers to the fen, dates as Excel serials."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        value = (value - _EPOCH).days
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # not money math: a stored double read back as written
+    if isinstance(value, int | Decimal):
+        return str(Decimal(value).quantize(_FEN, rounding=ROUND_HALF_UP))
+    return str(value)
+
+
+def row_check(seq: int, cells: Sequence[object]) -> str:
+    """The check cell of one data row."""
+    texts = [canonical(c) for c in cells]
+    digest = hashlib.sha256("\x1f".join([str(seq), *texts]).encode()).hexdigest()[:16]
+    return f"{seq}:{digest}:" + "".join(f"{zlib.crc32(t.encode()) & 0xFF:02x}" for t in texts)
+
+
+def parse_check(text: object) -> tuple[int, str, list[str]] | None:
+    """(seq, row hash, per-cell bytes) of a check cell, or None when it is not one."""
+    parts = str(text or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[2]) % 2:
+        return None
+    return int(parts[0]), parts[1], [parts[2][i:i + 2] for i in range(0, len(parts[2]), 2)]
+
+
+def changed_cells(check: str, cells: Sequence[object]) -> list[int] | None:
+    """Indexes of the cells that differ from what the check recorded; None when the row holds."""
+    recorded, fresh = parse_check(check), parse_check(row_check(0, cells))
+    if recorded is None or fresh is None:
+        return list(range(len(cells)))
+    if row_check(recorded[0], cells) == check:
+        return None
+    if len(recorded[2]) != len(fresh[2]):
+        return list(range(len(cells)))
+    return [i for i, (a, b) in enumerate(zip(recorded[2], fresh[2], strict=True)) if a != b]
+
+
+class Digest:
+    """The data digest: SHA-256 chained over (sheet, check cell) in writing order."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, sheet: str, check: str) -> None:
+        self._hash.update(f"{sheet}\x1f{check}\n".encode())
+
+    def extend(self, sheet: str, checks: Iterable[str]) -> None:
+        for check in checks:
+            self.add(sheet, check)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
