@@ -7,6 +7,7 @@ run (bad usage, missing path, broken configuration). Nothing here is out of the 
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -24,6 +25,16 @@ EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
     help="Federation configuration (TOML); defaults from RULES.md when omitted.")
+
+
+def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
+    """--workers and --dask: where the per-file stage runs."""
+    command = click.option("--dask", "dask_address", metavar="ADDRESS",
+                           help="Run the per-file stage on a Dask cluster "
+                                "(scheduler address, e.g. tcp://10.0.0.5:8786).")(command)
+    return click.option("--workers", type=int, metavar="N",
+                        help="Local worker processes for the per-file stage "
+                             "(default: the number of cores; 1 = this process).")(command)
 
 
 def _config(path: Path | None) -> FederationConfig:
@@ -103,14 +114,16 @@ Examples:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the messages.")
 @config_option
+@parallel_options
 @handles_errors
 def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang: str,
-             config_path: Path | None) -> int:
+             config_path: Path | None, workers: int | None, dask_address: str | None) -> int:
     """Check branch files against their templates; every problem with its file and cell.
 
     PATHS are files or folders (searched recursively). Exit 0 when no errors (warnings
     allowed), 1 when any file has errors, 2 when the command cannot run.
     """
+    from .parallel import executor_for
     from .render.annotate import annotate_report
     from .render.html import render_html
     from .render.json import render_json
@@ -120,8 +133,9 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     config = _config(config_path)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
-    with _progress(len(files), "校验" if lang == "zh" else "validating") as tick:
-        report = validate_paths(files, config, progress=tick, base=base)
+    with _progress("校验" if lang == "zh" else "validating") as tick, \
+            executor_for(workers, dask_address) as executor:
+        report = validate_paths(files, config, progress=tick, base=base, executor=executor)
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
     click.echo(render(report, lang), nl=False)
     if annotate_dir is not None:
@@ -143,9 +157,10 @@ Examples:
               help="Also write the summary figures as JSON.")
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 when any error exists.")
 @config_option
+@parallel_options
 @handles_errors
 def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | None, strict: bool,
-                config_path: Path | None) -> int:
+                config_path: Path | None, workers: int | None, dask_address: str | None) -> int:
     """Validate the inbox and write one consolidated workbook for the period.
 
     The workbook has 汇总 (one row per branch, totals, charts), one sheet per template with
@@ -154,19 +169,24 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     """
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
+    from .parallel import executor_for
+    from .spool import Spool
 
     if not inbox.exists():
         raise ToolkitError(f"path not found: {inbox}")
     config = _config(config_path)
-    result = run(inbox, config, period)
-    if period is None:
-        click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
-    errors = sum(f.errors for f in result.report.files)
-    if strict and errors:
-        click.echo(f"--strict: {errors} errors, no workbook written", err=True)
-        return EXIT_FINDINGS
-    options = {"period": result.period, "strict": strict}
-    digest = write_workbook(result, config, out, options)
+    with tempfile.TemporaryDirectory(prefix="unionkit-") as work, \
+            executor_for(workers, dask_address) as executor, \
+            _progress("汇总") as tick:
+        result = run(inbox, config, period, executor, Spool(work), tick)
+        if period is None:
+            click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
+        errors = sum(f.errors for f in result.report.files)
+        if strict and errors:
+            click.echo(f"--strict: {errors} errors, no workbook written", err=True)
+            return EXIT_FINDINGS
+        options = {"period": result.period, "strict": strict}
+        digest = write_workbook(result, config, out, options)
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
@@ -175,13 +195,20 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr for long runs at a terminal; silent otherwise."""
-    if total < 20 or not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        yield lambda done, total: bar.update(1)
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for long runs (20 files or more) at a terminal; else silent."""
+    bars: list[Any] = []
+
+    def tick(done: int, total: int) -> None:
+        if not bars and total >= 20 and sys.stderr.isatty():
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+        if bars:
+            bars[0].update(1)
+    try:
+        yield tick
+    finally:
+        if bars:
+            bars[0].render_finish()
 
 
 def main() -> None:

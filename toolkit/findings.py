@@ -114,7 +114,12 @@ class FileReport:
     unreadable: bool = False
     findings: list[Finding] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
+    packed: bytes | None = field(default=None, repr=False)
     spooled: str | None = None
+
+    def pack(self) -> None:
+        """Pickle the records into ``packed`` (one transfer from a worker, stored as is)."""
+        self.packed, self.records = pickle.dumps(self.records, protocol=5), []
 
     def load_records(self) -> list[Any]:
         """The file's records, from memory or from the spool file they were moved to."""

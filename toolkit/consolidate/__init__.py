@@ -8,6 +8,8 @@ data (:class:`Consolidation`); ``toolkit.consolidate.workbook`` writes it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +20,7 @@ from ..findings import FileReport, Report, finding
 from ..layout import a1
 from ..money import fund_due, split_fund
 from ..spec import TEMPLATE_IDS, load_spec
+from ..spool import Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
@@ -180,11 +183,18 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
     return s
 
 
-def consolidate(inbox: Path, config: FederationConfig, period: str | None = None) -> Consolidation:
-    """Validate the inbox and decide what goes into the federation's workbook."""
+def consolidate(inbox: Path, config: FederationConfig, period: str | None = None,
+                executor: Executor | None = None, spool: Spool | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Consolidation:
+    """Validate the inbox and decide what goes into the federation's workbook.
+
+    ``executor`` runs the per-file stage (see :func:`validate_paths`); ``spool`` keeps records
+    on disk, so memory grows with the largest file rather than with the federation.
+    """
     if not Path(inbox).is_dir():
         raise UsageError(f"inbox is not a folder: {inbox}")
-    report = validate_paths([inbox], config, base=Path(inbox))
+    report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
+                            spool=spool)
     period = _pick_period(report, period)
     chosen, superseded, excluded = _slots(report, period)
     _cross_branch(chosen)

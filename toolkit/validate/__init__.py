@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from functools import partial
 from pathlib import Path
 
 from ..config import FederationConfig
@@ -19,6 +22,7 @@ from ..findings import FileReport, Report, finding
 from ..layout import a1
 from ..read.locate import Located, recognise
 from ..read.workbook import Unreadable, is_lock_file, open_book
+from ..spool import Spool
 from .context import SheetContext
 from .cross import check_dues_against_roster
 from .fields import check_total_row, check_unique, read_header, read_table
@@ -150,16 +154,39 @@ def _position(f) -> tuple:
     return (f.row or 0, f.column or "", f.code)
 
 
+def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool) -> FileReport:
+    """The per-file stage as a worker runs it: read, normalise, validate, extract."""
+    report = validate_file(job[0], config, job[1])
+    if pack:
+        report.pack()
+    return report
+
+
 def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
                    progress: Callable[[int, int], None] | None = None,
-                   base: Path | None = None) -> Report:
-    """Validate every file under ``paths`` and run the cross-file checks."""
+                   base: Path | None = None, executor: Executor | None = None,
+                   spool: Spool | None = None) -> Report:
+    """Validate every file under ``paths`` and run the cross-file checks.
+
+    With an ``executor`` (local processes, or a Dask cluster's) the per-file stage runs there;
+    results come back in input order, so the report is the same as a serial run's. With a
+    ``spool``, each file's records go to disk as they arrive instead of staying in memory.
+    """
     files = collect_files(paths)
+    jobs = [(path, str(path.relative_to(base)) if base and path.is_relative_to(base)
+             else str(path)) for path in files]
+    stage = partial(_stage, config=config, pack=executor is not None or spool is not None)
+    results = executor.map(stage, jobs) if executor is not None else map(stage, jobs)
     reports = []
-    for i, path in enumerate(files, start=1):
-        shown = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
-        reports.append(validate_file(path, config, shown))
+    for i, report in enumerate(results, start=1):
+        reports.append(spool.keep(i, report) if spool is not None else _unpacked(report))
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)
     return Report(reports)
+
+
+def _unpacked(report: FileReport) -> FileReport:
+    if report.packed is not None:
+        report.records, report.packed = pickle.loads(report.packed), None  # our worker's bytes
+    return report
