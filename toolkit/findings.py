@@ -114,19 +114,34 @@ class FileReport:
     unreadable: bool = False
     findings: list[Finding] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
-    packed: bytes | None = field(default=None, repr=False)
-    spooled: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # what a later stage extracted
+    packed: dict[str, bytes] | None = field(default=None, repr=False)
+    spooled: dict[str, str] | None = None
 
     def pack(self) -> None:
-        """Pickle the records into ``packed`` (one transfer from a worker, stored as is)."""
-        self.packed, self.records = pickle.dumps(self.records, protocol=5), []
+        """Pickle records and extras into ``packed``: one transfer from a worker, stored as is."""
+        self.packed = {name: pickle.dumps(part, protocol=5)
+                       for name, part in (("records", self.records), *self.extras.items())}
+        self.records, self.extras = [], {}
+
+    def unpack(self) -> None:
+        for name, data in (self.packed or {}).items():
+            part = pickle.loads(data)  # our own worker's bytes
+            if name == "records":
+                self.records = part
+            else:
+                self.extras[name] = part
+        self.packed = None
+
+    def load(self, part: str = "records") -> Any:
+        """A part (records, or an extra), from memory or from the spool file it was moved to."""
+        if self.spooled and part in self.spooled:
+            with open(self.spooled[part], "rb") as handle:
+                return pickle.load(handle)  # our own spool file, written by this run
+        return self.records if part == "records" else self.extras.get(part)
 
     def load_records(self) -> list[Any]:
-        """The file's records, from memory or from the spool file they were moved to."""
-        if self.spooled is None:
-            return self.records
-        with open(self.spooled, "rb") as handle:
-            return pickle.load(handle)  # our own spool file, written by this run
+        return self.load("records")
 
     @property
     def errors(self) -> int:

@@ -2,13 +2,14 @@
 
 Every data row of a generated sheet carries a check cell (a hidden last column)::
 
-    <seq>:<row hash>:<one byte per cell>
+    <row hash>:<one byte per cell>
 
-``seq`` is the row's position among the sheet's data rows (a deleted or inserted row shifts it),
-the row hash is SHA-256 over the row's cells in canonical form, and the per-cell bytes name the
-edited cell. The manifest's data digest chains every check cell, so a changed, deleted or
-re-hashed row changes it. Canonical forms are chosen so the value written and the value read
-back (by openpyxl, calamine, or after a LibreOffice round trip) give the same text.
+The row hash is SHA-256 over the row's cells in canonical form (derived columns such as 状态 are
+not covered: verify re-derives them), and the per-cell bytes name the edited cell. The
+manifest's data digest chains every check cell in sheet order, so a changed, deleted, inserted
+or re-hashed row changes it; per-file row counts in the manifest then name the file. Canonical
+forms are chosen so the value written and the value read back (by openpyxl, calamine, or after
+a LibreOffice round trip) give the same text.
 
 This detects edits made after generation; it is not a signature against a forger who recomputes
 the checks. For that, verify re-derives everything from the source files (``--sources``).
@@ -28,6 +29,8 @@ _EPOCH = date(1899, 12, 30)
 
 def canonical(value: object) -> str:
     """The text a cell's value is checked as: numbers to the fen, dates as Excel serials."""
+    if type(value) is str:  # the common case first
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -43,31 +46,32 @@ def canonical(value: object) -> str:
     return str(value)
 
 
-def row_check(seq: int, cells: Sequence[object]) -> str:
-    """The check cell of one data row."""
+def row_check(cells: Sequence[object]) -> str:
+    """The check cell of one data row: ``<row hash>:<one byte per cell>``."""
     texts = [canonical(c) for c in cells]
-    digest = hashlib.sha256("\x1f".join([str(seq), *texts]).encode()).hexdigest()[:16]
-    return f"{seq}:{digest}:" + "".join(f"{zlib.crc32(t.encode()) & 0xFF:02x}" for t in texts)
+    digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
+    return digest + ":" + "".join(f"{zlib.crc32(t.encode()) & 0xFF:02x}" for t in texts)
 
 
-def parse_check(text: object) -> tuple[int, str, list[str]] | None:
-    """(seq, row hash, per-cell bytes) of a check cell, or None when it is not one."""
+def parse_check(text: object) -> tuple[str, list[str]] | None:
+    """(row hash, per-cell bytes) of a check cell, or None when it is not one."""
     parts = str(text or "").split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[2]) % 2:
+    if len(parts) != 2 or len(parts[0]) != 16 or len(parts[1]) % 2:
         return None
-    return int(parts[0]), parts[1], [parts[2][i:i + 2] for i in range(0, len(parts[2]), 2)]
+    return parts[0], [parts[1][i:i + 2] for i in range(0, len(parts[1]), 2)]
 
 
-def changed_cells(check: str, cells: Sequence[object]) -> list[int] | None:
-    """Indexes of the cells that differ from what the check recorded; None when the row holds."""
-    recorded, fresh = parse_check(check), parse_check(row_check(0, cells))
-    if recorded is None or fresh is None:
-        return list(range(len(cells)))
-    if row_check(recorded[0], cells) == check:
+def changed_cells(check: object, cells: Sequence[object]) -> list[int] | None:
+    """Indexes of the cells that differ from what the check recorded; None when the row holds.
+    A check that is missing or malformed, or a row of another width, marks every cell."""
+    fresh = row_check(cells)
+    if fresh == check:
         return None
-    if len(recorded[2]) != len(fresh[2]):
+    recorded, now = parse_check(check), parse_check(fresh)
+    if recorded is None or now is None or len(recorded[1]) != len(now[1]):
         return list(range(len(cells)))
-    return [i for i, (a, b) in enumerate(zip(recorded[2], fresh[2], strict=True)) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(recorded[1], now[1], strict=True)) if a != b]
+    return changed or list(range(len(cells)))  # same bytes, other hash: a collision in a byte
 
 
 class Digest:

@@ -22,7 +22,10 @@ class Spool:
     def keep(self, index: int, report: FileReport) -> FileReport:
         if report.packed is None:
             report.pack()
-        path = self.directory / f"{index:07d}.pickle"
-        path.write_bytes(report.packed or b"")
-        report.packed, report.spooled = None, str(path)
+        report.spooled = {}
+        for name, data in (report.packed or {}).items():
+            path = self.directory / f"{index:07d}.{name}.pickle"
+            path.write_bytes(data)
+            report.spooled[name] = str(path)
+        report.packed = None
         return report

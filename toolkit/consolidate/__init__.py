@@ -13,6 +13,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..config import Branch, FederationConfig
 from ..errors import UsageError
@@ -25,6 +26,7 @@ from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
 from .formulas import JOINS
+from .stream import render_detail
 
 ZERO = Decimal("0.00")
 
@@ -121,22 +123,19 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
         if template != "roster":
             continue
         col = f.columns.get("id_number")
-        for rec in f.load_records():
-            person = rec.get("id_number")
-            if not person or rec.get("change_type") in OUTFLOWS:
+        for person in f.load("people") or []:
+            if person.change in OUTFLOWS:
                 continue
-            if person in seen and seen[person] != branch:
+            other = seen.setdefault(person.id_number, branch)
+            if other != branch:
                 f.findings.append(finding("id_in_two_branches", f.path, f.sheet,
-                                          a1(rec.row, col), "id_number", person,
-                                          name=rec.get("name") or "", other=seen[person]))
-            seen.setdefault(person, branch)
+                                          a1(person.row, col), "id_number", person.id_number,
+                                          name=person.name, other=other))
     for (branch, template), ledger in chosen.items():
         dues = chosen.get((branch, "dues"))
         if template != "ledger" or dues is None:
             continue
-        booked = sum((r.get("income") or ZERO for r in ledger.load_records()
-                      if r.get("account_code") == "401"), ZERO)
-        paid = _sum(dues.load_records(), "dues_paid")
+        booked, paid = _totals(ledger)["dues_income"], _totals(dues)["dues_paid"]
         if booked != paid:
             ledger.findings.append(finding("ledger_dues_mismatch", ledger.path,
                                            ledger.sheet, None, None, booked,
@@ -145,6 +144,40 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
 
 def _sum(records: list, key: str) -> Decimal:
     return sum((r.get(key) or ZERO for r in records), ZERO)
+
+
+def file_totals(template: str, records: list) -> dict[str, Any]:
+    """One file's figures for 汇总, computed where its rows are (the worker)."""
+    if template == "roster":
+        staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
+        return {"members": len(staying),
+                "joins": sum(r.get("change_type") in JOINS for r in records),
+                "outflows": len(records) - len(staying),
+                "activists": sum(r.get("activist") == "是" for r in staying)}
+    if template == "dues":
+        return {"dues_due": _sum(records, "dues_due"), "dues_paid": _sum(records, "dues_paid")}
+    if template == "ledger":
+        return {"income": _sum(records, "income"), "expense": _sum(records, "expense"),
+                "dues_income": _sum([r for r in records if r.get("account_code") == "401"],
+                                    "income")}
+    if template == "assessment":
+        return {"score": sum((r.get("review_score") or Decimal(0) for r in records),
+                             Decimal(0)).quantize(Decimal("0.1")),
+                "vetoes": sum(r.get("veto") == "是" for r in records)}
+    return {}
+
+
+def extract(report: FileReport) -> None:
+    """The per-file stage's extract for consolidation (runs in the worker): the file's
+    figures, and its detail rows rendered for the workbook."""
+    if report.template is not None:
+        report.extras["totals"] = file_totals(report.template, report.records)
+        render_detail(report)
+
+
+def _totals(report: FileReport) -> dict[str, Any]:
+    totals = report.load("totals")
+    return totals if totals is not None else file_totals(report.template, report.load_records())
 
 
 def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
@@ -156,29 +189,19 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
     s.errors, s.warnings = sum(f.errors for f in own), sum(f.warnings for f in own)
     roster, dues = chosen.get((branch.code, "roster")), chosen.get((branch.code, "dues"))
     ledger, assess = chosen.get((branch.code, "ledger")), chosen.get((branch.code, "assessment"))
-    if roster:
-        records = roster.load_records()
-        staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
-        s.members = len(staying)
-        s.joins = sum(r.get("change_type") in JOINS for r in records)
-        s.outflows = len(records) - len(staying)
-        s.activists = sum(r.get("activist") == "是" for r in staying)
+    for report in (roster, dues, ledger, assess):
+        if report is not None:
+            for key, value in _totals(report).items():
+                if hasattr(s, key):
+                    setattr(s, key, value)
     if dues:
-        records = dues.load_records()
-        s.dues_due, s.dues_paid = _sum(records, "dues_due"), _sum(records, "dues_paid")
         s.payroll = dues.header.get("payroll") or ZERO
         s.fund = fund_due(s.payroll, config.fund_rate)
         s.fund_kept, s.fund_upper = split_fund(s.fund, config.upper_share)
     if ledger:
         s.opening = ledger.header.get("opening") or ZERO
-        records = ledger.load_records()
-        s.income, s.expense = _sum(records, "income"), _sum(records, "expense")
         s.closing = s.opening + s.income - s.expense
     if assess:
-        records = assess.load_records()
-        s.score = sum((r.get("review_score") or Decimal(0) for r in records),
-                      Decimal(0)).quantize(Decimal("0.1"))
-        s.vetoes = sum(r.get("veto") == "是" for r in records)
         s.grade = config.grade_for(s.score, s.vetoes > 0)
     return s
 
@@ -194,7 +217,7 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     if not Path(inbox).is_dir():
         raise UsageError(f"inbox is not a folder: {inbox}")
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
-                            spool=spool)
+                            spool=spool, extract=extract)
     period = _pick_period(report, period)
     chosen, superseded, excluded = _slots(report, period)
     _cross_branch(chosen)

@@ -39,6 +39,7 @@ from .formulas import (
     subtotal,
     summary_letter,
 )
+from .stream import STYLE, STYLE_KINDS, cell_xml, write_row
 
 SUMMARY = "汇总"
 FINDINGS, MISSING, MANIFEST = "问题清单", "未报送", "来源清单"
@@ -57,15 +58,19 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         base = {"font_name": "宋体", "font_size": 10}
         sub = {**base, "bold": True, "bg_color": "#F2F2F2"}
-        self.title = book.add_format({**base, "bold": True, "font_size": 14})
-        self.head = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                     "text_wrap": True, "align": "center", "valign": "vcenter"})
+        # The row styles first, so their xf indexes are the ones the workers rendered with.
         self.text = book.add_format({**base, "num_format": "@"})
         self.int = book.add_format({**base, "num_format": "0"})
         self.money = book.add_format({**base, "num_format": "#,##0.00"})
         self.points = book.add_format({**base, "num_format": "0.0"})
-        self.pct = book.add_format({**base, "num_format": "0.0%"})
         self.date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+        for kind in STYLE_KINDS:
+            if getattr(self, kind)._get_xf_index() != STYLE[kind]:
+                raise RuntimeError(f"xlsxwriter gave style {kind} an unexpected index")
+        self.title = book.add_format({**base, "bold": True, "font_size": 14})
+        self.head = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                     "text_wrap": True, "align": "center", "valign": "vcenter"})
+        self.pct = book.add_format({**base, "num_format": "0.0%"})
         self.sub_text = book.add_format(sub)
         self.sub_int = book.add_format({**sub, "num_format": "0"})
         self.sub_money = book.add_format({**sub, "num_format": "#,##0.00"})
@@ -106,16 +111,16 @@ class _Checked:
     def __init__(self, digest: Digest, fmt: _Formats) -> None:
         self.digest, self.fmt = digest, fmt
 
-    def seal(self, sheet: str, seq: int, cells: list) -> str:
-        check = row_check(seq, cells)
+    def seal(self, sheet: str, cells: list) -> str:
+        check = row_check(cells)
         self.digest.add(sheet, check)
         return check
 
-    def row(self, ws: Any, sheet: str, r: int, seq: int, cells: list, kinds: list[str],
+    def row(self, ws: Any, sheet: str, r: int, cells: list, kinds: list[str],
             check_col: int) -> None:
         for c, (value, kind) in enumerate(zip(cells, kinds, strict=True)):
             _write(ws, r, c, value, self.fmt, kind)
-        ws.write_string(r, check_col, self.seal(sheet, seq, cells), self.fmt.text)
+        ws.write_string(r, check_col, self.seal(sheet, cells), self.fmt.text)
 
 
 def _header(ws: Any, fmt: _Formats, heads: list[str], title: str | None) -> None:
@@ -137,7 +142,6 @@ class _Pages:
         self.caption, self.heads, self.max_rows = caption, heads, max_rows
         self.names: list[str] = []
         self.ends: list[int] = []
-        self.seq = 0
         self._open()
 
     def _open(self) -> None:
@@ -212,39 +216,34 @@ def _subtotal_row(pages: _Pages, label: str, start: tuple[int, int], end: tuple[
 
 
 def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str,
-                  checked: _Checked, max_rows: int) -> list[str]:
+                  digest: Digest, max_rows: int) -> list[str]:
     """One template's rows from every chosen file, a 小计 per branch and a 合计; returns the
-    names of its pages."""
+    names of its pages. Rows arrive rendered by the workers (:mod:`.stream`)."""
     spec = load_spec(template)
-    keys = [c.key for c in spec.columns]
     heads = ["分会代码", *(c.label for c in spec.columns), "来源文件", "来源行", "状态"]
-    kinds = ["text", *(c.type for c in spec.columns), "text", "int", "text"]
+    status_col = len(heads) - 1
     pages = _Pages(book, fmt, template, f"{spec.title}（{result.period_of(template)}）汇总明细",
                    heads, max_rows)
-    sums = detail_sums(template)
-    grand = {k: Decimal(0) for k in sums}
+    grand = {k: Decimal(0) for k in detail_sums(template)}
     first: tuple[int, int] | None = None
     for (branch, t), report in sorted(result.chosen.items()):
-        records = report.load_records() if t == template else []
-        if not records:
+        detail = report.load("detail") if t == template else None
+        if not detail or not detail.rows:
             continue
-        codes, block = _row_codes(report), {k: Decimal(0) for k in sums}
+        codes = _row_codes(report)
         start: tuple[int, int] | None = None
-        for rec in records:
+        ok = cell_xml(status_col, "ok", "text")
+        for source_row, head, tail, check in detail.rows:
             ws, r = pages.take()
             start = start or pages.last
-            values = [rec.get(k) if rec.get(k) is not None else rec.raw.get(k) for k in keys]
-            status = ",".join(codes.get(rec.row + 1, [])) or "ok"
-            pages.seq += 1
-            checked.row(ws, pages.names[-1], r, pages.seq,
-                        [branch, *values, report.path, rec.row + 1, status], kinds, len(heads))
-            for key in sums:
-                if isinstance(rec.get(key), Decimal):
-                    block[key] += rec.get(key)
+            codes_here = codes.get(source_row)
+            status = cell_xml(status_col, ",".join(codes_here), "text") if codes_here else ok
+            digest.add(pages.names[-1], check)
+            write_row(ws, r, head + status + tail, 0, status_col + 1)
         first = first or start
-        _subtotal_row(pages, f"{branch} 小计", start, pages.last, block, template)
-        for key in sums:
-            grand[key] += block[key]
+        _subtotal_row(pages, f"{branch} 小计", start, pages.last, detail.sums, template)
+        for key, total in detail.sums.items():
+            grand[key] += total
     if first is not None:
         _subtotal_row(pages, "合计", first, pages.last, grand, template)
     return pages.finish()
@@ -352,7 +351,7 @@ def _list_sheet(book: Any, fmt: _Formats, checked: _Checked, name: str, heads: t
     kinds = ["text"] * len(heads)
     for r, cells in enumerate(rows, start=1):
         kinds = ["int" if isinstance(v, int) else "text" for v in cells]
-        checked.row(ws, name, r, r, cells, kinds, len(heads))
+        checked.row(ws, name, r, cells, kinds, len(heads))
     ws.autofilter(0, 0, max(len(rows), 1), len(heads) - 1)
     ws.freeze_panes(1, 0)
     return ws
@@ -411,11 +410,11 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         digest = Digest()
         checked = _Checked(digest, fmt)
         summary = book.add_worksheet(SUMMARY)
-        checks = [checked.seal(SUMMARY, i, list(_summary_cells(s).values()))
-                  for i, s in enumerate(result.summaries, start=1)]
+        checks = [checked.seal(SUMMARY, list(_summary_cells(s).values()))
+                  for s in result.summaries]
         pages = {}
         for template in TEMPLATE_IDS:
-            pages[template] = _detail_sheet(book, fmt, result, template, checked, max_rows)
+            pages[template] = _detail_sheet(book, fmt, result, template, digest, max_rows)
         formulas = SummaryFormulas(pages, params, len(result.summaries))
         _findings_sheet(book, fmt, result, checked)
         _missing_sheet(book, fmt, result, checked)

@@ -53,8 +53,19 @@ def label_key(value: Any) -> str:
     return text.strip("*＊:：").lower()
 
 
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and clean_text(value) == "")
+    """None, or text with nothing visible (spaces of any width, zero-width characters)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if not text:
+        return True
+    return text[0] in _INVISIBLE and clean_text(text) == ""  # rare: the full clean only then
 
 
 def parse_int(value: Any) -> int:

@@ -214,39 +214,56 @@ def _file_name(branch: tuple, spec: TemplateSpec, period: str, suffix: str = "")
     return f"{branch[0]}_{branch[1]}_{spec.title}_{period}{suffix}.xlsx"
 
 
+def _branch_files(branch: tuple, rng: random.Random, config: FederationConfig,
+                  filed: date) -> list[FilePlan]:
+    """One branch's four clean files for the period."""
+    code, _, kind, size, _ = branch
+    office = kind == "科室分会"
+    used: set[str] = set()
+    people = [make_person(rng, office, PERIOD_END, used) for _ in range(size)]
+    roster = _roster_rows(rng, branch, people, 0.10 if code == "FH05" else 0.26)
+    dues = _dues_rows(rng, roster, office, config)
+    payroll = _payroll(dues, rng)
+    kept, _ = split_fund(fund_due(payroll, config.fund_rate), config.upper_share)
+    paid = sum((r["dues_paid"] for r in dues), Decimal(0))
+    ledger = _ledger_rows(rng, paid, kept, office, config)
+    opening = Decimal(rng.randint(8_000_000, 30_000_000)) / 100
+    plans = (
+        (load_spec("roster"), {}, roster, PERIOD),
+        (load_spec("dues"), {"payroll": payroll}, dues, PERIOD),
+        (load_spec("ledger"), _ledger_header(ledger, opening), ledger, PERIOD),
+        (load_spec("assessment"), {}, _assessment_rows(rng, config), YEAR),
+    )
+    return [FilePlan(_file_name(branch, spec, period), spec,
+                     {**_header(branch, period, rng, filed), **extra}, rows)
+            for spec, extra, rows, period in plans]
+
+
 def build_sample(config: FederationConfig, seed: int = 2026) -> Sample:
     """Generate every branch's files (clean), then lay the clerk habits and mistakes on top."""
     rng = random.Random(seed)
-    roster_s, dues_s, ledger_s, assess_s = (load_spec(t) for t in
-                                            ("roster", "dues", "ledger", "assessment"))
     files: dict[str, FilePlan] = {}
     for n, branch in enumerate(BRANCHES):
-        code, _, kind, size, _ = branch
-        office = kind == "科室分会"
-        used: set[str] = set()
-        people = [make_person(rng, office, PERIOD_END, used) for _ in range(size)]
-        filed = date(2026, 11, 3) + timedelta(days=n % 5)
-        roster = _roster_rows(rng, branch, people, 0.10 if code == "FH05" else 0.26)
-        dues = _dues_rows(rng, roster, office, config)
-        payroll = _payroll(dues, rng)
-        kept, _ = split_fund(fund_due(payroll, config.fund_rate), config.upper_share)
-        paid = sum((r["dues_paid"] for r in dues), Decimal(0))
-        ledger = _ledger_rows(rng, paid, kept, office, config)
-        opening = Decimal(rng.randint(8_000_000, 30_000_000)) / 100
-        plans = (
-            (roster_s, {}, roster, PERIOD), (dues_s, {"payroll": payroll}, dues, PERIOD),
-            (ledger_s, _ledger_header(ledger, opening), ledger, PERIOD),
-            (assess_s, {}, _assessment_rows(rng, config), YEAR),
-        )
-        for spec, extra, rows, period in plans:
-            header = {**_header(branch, period, rng, filed), **extra}
-            files[f"{code}/{spec.id}"] = FilePlan(_file_name(branch, spec, period), spec, header,
-                                                  rows)
+        for plan in _branch_files(branch, rng, config, date(2026, 11, 3) + timedelta(days=n % 5)):
+            files[f"{branch[0]}/{plan.spec.id}"] = plan
     planted: list[Planted] = []
     for habit in HABITS:
         habit(files, planted, rng, config)
     directory = tuple(Branch(b[0], b[1], b[2]) for b in BRANCHES)
     return Sample(directory, sorted(files.values(), key=lambda f: f.name), planted)
+
+
+def synthetic_branch(index: int, members: int) -> tuple:
+    """Branch ``index`` of a large synthetic federation (benchmarks): code B0001, B0002, …"""
+    kind = "科室分会" if index % 4 == 3 else "厂分会"
+    return (f"B{index:04d}", f"第{index}分会", kind, members, ("一班", "二班", "三班", "四班"))
+
+
+def synthetic_branch_files(index: int, members: int, config: FederationConfig,
+                           seed: int = 2026) -> list[FilePlan]:
+    """A clean, valid set of files for one synthetic branch (deterministic per index)."""
+    rng = random.Random(seed * 100_003 + index)
+    return _branch_files(synthetic_branch(index, members), rng, config, date(2026, 11, 3))
 
 
 # --- clerk habits and deliberate mistakes -------------------------------------------------------

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from ..read.locate import Located, recognise
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool
 from .context import SheetContext
-from .cross import check_dues_against_roster
+from .cross import check_dues_against_roster, people
 from .fields import check_total_row, check_unique, read_header, read_table
 from .rules import run_rules
 
@@ -125,6 +124,8 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.filed_on = ctx.header.get("filed_on")
     report.header, report.sheet, report.columns = ctx.header, ctx.sheet, located.columns
     report.records = ctx.records
+    if "id_number" in located.columns:
+        report.extras["people"] = people(ctx.records)
     report.findings.extend(sorted(ctx.findings, key=_position))
 
 
@@ -154,10 +155,17 @@ def _position(f) -> tuple:
     return (f.row or 0, f.column or "", f.code)
 
 
-def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool) -> FileReport:
-    """The per-file stage as a worker runs it: read, normalise, validate, extract."""
-    report = validate_file(job[0], config, job[1])
-    if pack:
+def _stage(job: tuple[int, Path, str], config: FederationConfig, pack: bool,
+           extract: Callable[[FileReport], None] | None, spool: Spool | None) -> FileReport:
+    """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
+    this machine writes the file's rows to the spool itself and returns only the report."""
+    index, path, shown = job
+    report = validate_file(path, config, shown)
+    if extract is not None:
+        extract(report)
+    if spool is not None:
+        spool.keep(index, report)
+    elif pack:
         report.pack()
     return report
 
@@ -165,28 +173,31 @@ def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool) -> FileR
 def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
                    progress: Callable[[int, int], None] | None = None,
                    base: Path | None = None, executor: Executor | None = None,
-                   spool: Spool | None = None) -> Report:
+                   spool: Spool | None = None,
+                   extract: Callable[[FileReport], None] | None = None) -> Report:
     """Validate every file under ``paths`` and run the cross-file checks.
 
     With an ``executor`` (local processes, or a Dask cluster's) the per-file stage runs there;
     results come back in input order, so the report is the same as a serial run's. With a
     ``spool``, each file's records go to disk as they arrive instead of staying in memory.
+    ``extract`` (a module-level function, so workers can receive it) runs on each report in the
+    worker, for what a later stage needs from the file's rows (see ``FileReport.extras``).
     """
     files = collect_files(paths)
-    jobs = [(path, str(path.relative_to(base)) if base and path.is_relative_to(base)
-             else str(path)) for path in files]
-    stage = partial(_stage, config=config, pack=executor is not None or spool is not None)
+    jobs = [(i, path, str(path.relative_to(base)) if base and path.is_relative_to(base)
+             else str(path)) for i, path in enumerate(files, start=1)]
+    local = executor is None or isinstance(executor, ProcessPoolExecutor)
+    stage = partial(_stage, config=config, pack=executor is not None, extract=extract,
+                    spool=spool if local else None)
     results = executor.map(stage, jobs) if executor is not None else map(stage, jobs)
     reports = []
     for i, report in enumerate(results, start=1):
-        reports.append(spool.keep(i, report) if spool is not None else _unpacked(report))
+        if spool is not None and report.spooled is None:
+            spool.keep(i, report)  # from a remote worker: its rows came back with it
+        elif report.packed is not None:
+            report.unpack()
+        reports.append(report)
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)
     return Report(reports)
-
-
-def _unpacked(report: FileReport) -> FileReport:
-    if report.packed is not None:
-        report.records, report.packed = pickle.loads(report.packed), None  # our worker's bytes
-    return report

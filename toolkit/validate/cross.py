@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any, NamedTuple
 
 from ..findings import FileReport, finding
 from ..layout import a1
@@ -30,6 +31,21 @@ def _slots(reports: Iterable[FileReport], template: str) -> dict[tuple, list[Fil
     return slots
 
 
+class Person(NamedTuple):
+    """A row's person, as the cross-file checks need it (kept small: it crosses processes)."""
+
+    id_number: str
+    row: int  # 0-based sheet row
+    name: str
+    change: str | None
+
+
+def people(records: Iterable[Any]) -> list[Person]:
+    """The people of a roster's or dues sheet's rows with a valid ID number."""
+    return [Person(rec.get("id_number"), rec.row, rec.get("name") or "", rec.get("change_type"))
+            for rec in records if rec.get("id_number") and "id_number" not in rec.bad]
+
+
 def check_dues_against_roster(reports: list[FileReport]) -> None:
     """Dues lines for people absent from the branch's roster, or gone from it this month."""
     rosters = _slots(reports, "roster")
@@ -37,20 +53,17 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
         roster = latest(rosters.get((branch, period), []))
         if roster is None:
             continue
-        people = {rec.get("id_number"): rec for rec in roster.load_records() if rec.get("id_number")}
+        members = {p.id_number: p for p in roster.load("people") or []}
         for dues in dues_reports:
             sheet, col = dues.sheet, dues.columns.get("id_number")
-            for rec in dues.load_records():
-                person_id = rec.get("id_number")
-                if not person_id or "id_number" in rec.bad:
-                    continue
-                cell = a1(rec.row, col) if col is not None else None
-                member = people.get(person_id)
+            for person in dues.load("people") or []:
+                cell = a1(person.row, col) if col is not None else None
+                member = members.get(person.id_number)
                 if member is None:
                     dues.findings.append(finding(
-                        "dues_not_in_roster", dues.path, sheet, cell, "id_number", person_id,
-                        name=rec.get("name") or "", period=period))
-                elif member.get("change_type") in OUTFLOWS:
+                        "dues_not_in_roster", dues.path, sheet, cell, "id_number",
+                        person.id_number, name=person.name, period=period))
+                elif member.change in OUTFLOWS:
                     dues.findings.append(finding(
-                        "dues_member_left", dues.path, sheet, cell, "id_number", person_id,
-                        name=rec.get("name") or "", change=member.get("change_type")))
+                        "dues_member_left", dues.path, sheet, cell, "id_number",
+                        person.id_number, name=person.name, change=member.change))

@@ -136,6 +136,7 @@ def read_table(ctx: SheetContext) -> None:
     """Parse every data row below the header row until the table ends."""
     located = ctx.located
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
+    fields = [(ctx.spec.column(key), col) for key, col in mapped]
     missing_values = located.sheet.formulas_without_value
     for r in range(located.header_row + 1, len(located.sheet.rows)):
         kind = _row_kind(located.sheet.rows[r])
@@ -147,8 +148,8 @@ def read_table(ctx: SheetContext) -> None:
         if kind == "note":
             break
         record = Record(r, {})
-        for key, col in mapped:
-            _read_cell(ctx, record, ctx.spec.column(key), located.sheet.value(r, col),
+        for field, col in fields:
+            _read_cell(ctx, record, field, located.sheet.value(r, col),
                        (r, col) in missing_values)
         ctx.records.append(record)
 
