@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import FederationConfig, load_config
+from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -185,13 +185,50 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
         if strict and errors:
             click.echo(f"--strict: {errors} errors, no workbook written", err=True)
             return EXIT_FINDINGS
-        options = {"period": result.period, "strict": strict}
+        options = {"period": result.period, "strict": strict,
+                   "config": config_fingerprint(config_path)}
         digest = write_workbook(result, config, out, options)
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
                f"{len(result.superseded)} superseded, {errors} errors)")
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+@cli.command(epilog="""\b
+Examples:
+  unionkit verify out/2026-10.xlsx
+  unionkit verify out/2026-10.xlsx --sources sample_data/inbox --config sample_data/federation.toml
+  unionkit verify out/2026-10.xlsx --format json > verify.json""")
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("--sources", type=click.Path(path_type=Path),
+              help="The inbox the workbook was made from: re-hash every input and re-run the "
+                   "consolidation to compare.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format on standard output.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the messages.")
+@config_option
+@handles_errors
+def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
+           config_path: Path | None) -> int:
+    """Prove a consolidated workbook: totals, formulas, edits after generation, sources.
+
+    Exit 0 when everything holds (audit flags are warnings), 1 on any discrepancy, 2 when the
+    file cannot be verified (missing, unreadable, or not made by unionkit).
+    """
+    import json
+
+    from .render.text import render_verification
+    from .verify import verify_workbook
+
+    result = verify_workbook(workbook, _config(config_path), sources,
+                             config_fingerprint(config_path))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_verification(result, lang), nl=False)
+    return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
 @contextmanager

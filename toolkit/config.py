@@ -7,8 +7,10 @@ federation's own TOML file overrides any subset: tables merge key by key, lists 
 from __future__ import annotations
 
 import csv
+import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -86,6 +88,8 @@ class FederationConfig:
     grades: tuple[Grade, ...]
     indicators: tuple[Indicator, ...]
     branches: tuple[Branch, ...]
+    holidays: dict[date, str] = field(default_factory=dict)
+    workdays: frozenset[date] = frozenset()
     source: str = "builtin"
 
     def grade_for(self, score: Decimal, vetoed: bool = False) -> str:
@@ -169,8 +173,31 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         grades=grades,
         indicators=indicators,
         branches=branches,
+        holidays=_holidays(raw.get("calendar", {})),
+        workdays=frozenset(_day(d, "calendar.workdays")
+                           for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,
     )
+
+
+def _day(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _holidays(calendar: dict[str, Any]) -> dict[date, str]:
+    """Each day of each configured holiday, with its name."""
+    days: dict[date, str] = {}
+    for h in calendar.get("holidays", []):
+        day, last = _day(h["from"], "calendar.holidays"), _day(h["to"], "calendar.holidays")
+        while day <= last:
+            days[day] = h["name"]
+            day += timedelta(days=1)
+    return days
 
 
 @cache
@@ -194,3 +221,10 @@ def load_config(path: Path | str | None = None) -> FederationConfig:
         return _build(_merge(_defaults(), override), path.parent, str(path))
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"configuration {path}: missing or malformed setting {exc}") from exc
+
+
+def config_fingerprint(path: Path | str | None) -> str:
+    """SHA-256 of the configuration file a run used ("builtin" for the defaults alone)."""
+    if path is None:
+        return "builtin"
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

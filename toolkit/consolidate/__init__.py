@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..audit import Rows, audit
 from ..config import Branch, FederationConfig
 from ..errors import UsageError
-from ..findings import FileReport, Report, finding
+from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
 from ..money import fund_due, split_fund
 from ..spec import TEMPLATE_IDS, load_spec
@@ -76,6 +77,7 @@ class Consolidation:
     excluded: list[FileReport]
     missing: list[tuple[Branch, str]]
     summaries: list[BranchSummary]
+    audit: list[Finding] = field(default_factory=list)  # 审计提示: warnings with a reason
 
     def period_of(self, template: str) -> str:
         return self.period[:4] if load_spec(template).period == "year" else self.period
@@ -173,6 +175,12 @@ def extract(report: FileReport) -> None:
     if report.template is not None:
         report.extras["totals"] = file_totals(report.template, report.records)
         render_detail(report)
+    if report.template == "dues":
+        report.extras["payers"] = [
+            {"id_number": r.get("id_number"), "name": r.get("name") or "",
+             "dues_paid": r.get("dues_paid"), "branch": report.branch_code,
+             "file": report.path, "row": r.row + 1}
+            for r in report.records if r.get("id_number") and r.get("dues_paid")]
 
 
 def _totals(report: FileReport) -> dict[str, Any]:
@@ -230,4 +238,18 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
         if s.score is not None:
             s.rank = 1 + sum(o.score > s.score for o in ranked)
     missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
-    return Consolidation(period, report, chosen, superseded, excluded, missing, summaries)
+    flags = audit(_audit_rows(chosen, summaries), config)
+    return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)
+
+
+def _audit_rows(chosen: dict[tuple[str, str], FileReport],
+                summaries: list[BranchSummary]) -> Rows:
+    """What the audit analytics read, from the chosen files (ledgers in full, dues payers)."""
+    dues, ledger = [], []
+    for (branch, template), f in sorted(chosen.items()):
+        if template == "dues":
+            dues.extend(f.load("payers") or [])
+        elif template == "ledger":
+            ledger.extend({**r.values, "branch": branch, "file": f.path, "row": r.row + 1}
+                          for r in f.load_records())
+    return Rows({s.code: s.members for s in summaries}, dues, ledger)

@@ -7,6 +7,7 @@ checked against the same definition that produced it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -68,6 +69,39 @@ def subtotal(letter: str, spans: Sequence[tuple[str | None, int, int]]) -> str:
     refs = [(f"{quoted(sheet)}!" if sheet else "") + f"{letter}{first + 1}:{letter}{last + 1}"
             for sheet, first, last in spans]
     return f"=SUBTOTAL(9,{','.join(refs)})"
+
+
+def page_spans(start: tuple[int, int], end: tuple[int, int], here: int, names: Sequence[str],
+               ends: Sequence[int]) -> list[tuple[str | None, int, int]]:
+    """Row spans from ``start`` to ``end`` ((page, row), inclusive) page by page, for a formula
+    on page ``here`` (its own spans carry no sheet name); ``ends`` is each page's last row."""
+    return [(None if p == here else names[p],
+             start[1] if p == start[0] else FIRST_DATA_ROW,
+             end[1] if p == end[0] else ends[p])
+            for p in range(start[0], end[0] + 1)]
+
+
+def normalize_formula(text: str) -> str:
+    """A formula reduced to its meaning for comparison: no spaces or quotes around sheet names,
+    numbers in shortest form (LibreOffice rewrites 0.40 as 0.4 when it saves)."""
+    out = []
+    for string, sheet, number, other in _TOKENS.findall(text.lstrip("=")):
+        if string:
+            out.append(string)
+        elif sheet:
+            out.append(sheet[:-1].strip("'").replace("''", "'") + "!")
+        elif number:
+            out.append(format(Decimal(number).normalize(), "f"))
+        else:
+            out.append(other.strip().upper())
+    return "=" + "".join(out)
+
+
+_TOKENS = re.compile(
+    r"(\"(?:[^\"]|\"\")*\")"                                # a string literal
+    r"|('(?:[^']|'')+'!|[^\W\d][\w.]*!)"                    # a sheet name, quoted or not
+    r"|((?<![A-Za-z$\d])\d+\.\d+|(?<![A-Za-z$\d:])\d+(?![\d:]))"  # a number, not a reference
+    r"|([^\"']+?|.)")
 
 
 @dataclass(frozen=True)

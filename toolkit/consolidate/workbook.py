@@ -36,16 +36,18 @@ from .formulas import (
     SummaryFormulas,
     detail_letters,
     detail_sums,
+    page_spans,
     subtotal,
     summary_letter,
 )
 from .stream import STYLE, STYLE_KINDS, cell_xml, write_row
 
 SUMMARY = "汇总"
-FINDINGS, MISSING, MANIFEST = "问题清单", "未报送", "来源清单"
+FINDINGS, AUDIT, MISSING, MANIFEST = "问题清单", "审计提示", "未报送", "来源清单"
 CHECK_LABEL = "行校验"
 EXCEL_MAX_ROWS = 1_048_576
 FINDINGS_HEADS = ("文件", "工作表", "单元格", "级别", "代码", "问题")
+AUDIT_HEADS = ("分会代码", "来源文件", "来源行", "凭证号", "金额", "代码", "提示")
 MISSING_HEADS = ("分会代码", "分会名称", "类别", "报表", "所属期")
 MANIFEST_HEADS = ("文件", "SHA-256", "字节", "报表", "分会代码", "所属期", "行数", "状态",
                   "被替代于")
@@ -184,13 +186,8 @@ class _Pages:
         return len(self.names) - 1, self.ends[-1]
 
     def spans(self, start: tuple[int, int], end: tuple[int, int]) -> list[tuple]:
-        """Row spans from ``start`` to ``end`` (inclusive), page by page, for a formula written
-        on the current page (whose own spans carry no sheet name)."""
-        here = len(self.names) - 1
-        return [(None if p == here else self.names[p],
-                 start[1] if p == start[0] else FIRST_DATA_ROW,
-                 end[1] if p == end[0] else self.ends[p])
-                for p in range(start[0], end[0] + 1)]
+        """Row spans from ``start`` to ``end`` for a formula on the current page."""
+        return page_spans(start, end, len(self.names) - 1, self.names, self.ends)
 
     def finish(self) -> list[str]:
         self._close()
@@ -365,6 +362,18 @@ def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _C
     ws.set_column(5, 5, 70)
 
 
+def _audit_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
+    """审计提示: the audit analytics' flags, one per row, each with its reason."""
+    rows = []
+    for f in result.audit:
+        params = dict(f.params)
+        rows.append([params.get("branch", ""), f.file, params.get("row", ""),
+                     params.get("voucher", ""), f.value or "", f.code, f.message("zh")])
+    ws = _list_sheet(book, fmt, checked, AUDIT, AUDIT_HEADS, rows)
+    ws.set_column(1, 1, 40)
+    ws.set_column(6, 6, 80)
+
+
 def _missing_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
     rows = [[b.code, b.name, b.kind, load_spec(t).title, result.period_of(t)]
             for b, t in result.missing]
@@ -417,6 +426,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
             pages[template] = _detail_sheet(book, fmt, result, template, digest, max_rows)
         formulas = SummaryFormulas(pages, params, len(result.summaries))
         _findings_sheet(book, fmt, result, checked)
+        _audit_sheet(book, fmt, result, checked)
         _missing_sheet(book, fmt, result, checked)
         _manifest(book, fmt, result, options, params, checked)
         _summary(book, summary, fmt, result, formulas, config, checks)

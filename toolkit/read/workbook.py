@@ -207,7 +207,7 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
-def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+def sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     """The zip path of a worksheet, through workbook.xml and its relationships."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
@@ -247,7 +247,7 @@ def _formulas_without_value(book: Book, name: str) -> frozenset[tuple[int, int]]
     found: set[tuple[int, int]] = set()
     try:
         with zipfile.ZipFile(book.path) as archive:
-            part = _sheet_part(archive, name)
+            part = sheet_part(archive, name)
             if part is None or part not in archive.namelist():
                 return frozenset()
             with archive.open(part) as stream:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..findings import Report
+from typing import Any
+
+from ..findings import Finding, Report
 from ..spec import all_specs
 
 STATUS = {
@@ -15,6 +17,11 @@ MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unr
 TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
 
 
+def _finding_line(x: Finding, lang: str) -> str:
+    place = f"{x.sheet or ''}!{x.cell}" if x.cell else (x.sheet or x.file or "—")
+    return f"    {place:<16} {STATUS[lang][x.severity]:<4} {x.code:<24} {x.message(lang)}"
+
+
 def render_text(report: Report, lang: str = "zh") -> str:
     words = STATUS[lang]
     lines: list[str] = []
@@ -23,12 +30,39 @@ def render_text(report: Report, lang: str = "zh") -> str:
                                      f.period or "") if x)
         rows = f" {f.rows}{'行' if lang == 'zh' else ' rows'}" if f.template else ""
         lines.append(f"{MARK[f.status]} {f.path}  [{words[f.status]}] {what}{rows}")
-        for x in f.findings:
-            place = f"{x.sheet or ''}!{x.cell}" if x.cell else (x.sheet or "—")
-            lines.append(f"    {place:<16} {words[x.severity]:<4} {x.code:<24} {x.message(lang)}")
+        lines.extend(_finding_line(x, lang) for x in f.findings)
     label = ("文件 {files} 个，错误 {errors} 个，警告 {warnings} 个" if lang == "zh"
              else "{files} files, {errors} errors, {warnings} warnings")
     lines.append("")
     lines.append(label.format(files=len(report.files), errors=report.errors,
                               warnings=report.warnings))
+    return "\n".join(lines) + "\n"
+
+
+def render_verification(result: Any, lang: str = "zh") -> str:
+    """verify's report: the verdict, what was checked, each discrepancy, the audit flags."""
+    zh = lang == "zh"
+    ok = result.errors == 0
+    verdict = ("✓ 核验通过" if ok else "✗ 核验未通过") if zh else ("✓ verified" if ok else
+                                                            "✗ verification failed")
+    counts = result.counts
+    lines = [f"{verdict}  {result.path}  ({result.period})",
+             (f"  工作表 {counts.get('sheets', 0)} 张，明细行 {counts.get('detail_rows', 0)} 行，"
+              f"合计与汇总数 {counts.get('figures', 0)} 个，来源文件 {counts.get('source_files', 0)} 个"
+              if zh else
+              f"  {counts.get('sheets', 0)} sheets, {counts.get('detail_rows', 0)} detail rows, "
+              f"{counts.get('figures', 0)} totals and figures, "
+              f"{counts.get('source_files', 0)} source files"),
+             f"  {'数据摘要' if zh else 'data digest'}: {result.digest_found}"]
+    if result.findings:
+        lines.append("")
+        lines.extend(_finding_line(x, lang) for x in result.findings)
+    if result.audit:
+        lines.append("")
+        lines.append(f"{'审计提示' if zh else 'Audit flags'} ({len(result.audit)}):")
+        lines.extend(f"    {x.file:<40} {x.code:<24} {x.message(lang)}" for x in result.audit)
+    lines.append("")
+    lines.append(f"错误 {result.errors} 个，警告 {result.warnings} 个，审计提示 {len(result.audit)} 条"
+                  if zh else f"{result.errors} errors, {result.warnings} warnings, "
+                  f"{len(result.audit)} audit flags")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,184 @@
+"""Audit analytics (审计提示): what an auditor (经费审查委员会) looks at first.
+
+Every flag is a warning with a reason, never a verdict. The same function runs in two places:
+consolidation (over the chosen files' rows, for the workbook's 审计提示 sheet) and verify (over
+the workbook's own detail sheets), so an auditor gets the flags without trusting either copy.
+
+Rows are plain dicts keyed by the template specs' column keys, plus ``branch``, ``file`` and
+``row`` (the row in the clerk's own sheet).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .config import FederationConfig
+from .findings import Finding, finding
+
+ROUND_UNIT = Decimal("100")
+ROUND_FROM = Decimal("1000")
+_VOUCHER = re.compile(r"^(.*?)(\d+)$")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What an audit looks at: members per branch, dues payments, ledger lines."""
+
+    members: dict[str, int]
+    dues: list[dict[str, Any]]  # id_number, name, dues_paid (paid lines only)
+    ledger: list[dict[str, Any]]
+
+
+def _flag(code: str, row: Mapping[str, Any], amount: Any = None, **params: Any) -> Finding:
+    return finding(code, row.get("file") or "", None, None, None, amount,
+                   branch=row.get("branch") or "", row=row.get("row") or "",
+                   voucher=row.get("voucher") or "", **params)
+
+
+def _by_branch(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row.get("branch") or ""].append(row)
+    return grouped
+
+
+def _money(value: Any) -> Decimal | None:
+    return value if isinstance(value, Decimal) and value != 0 else None
+
+
+def voucher_sequence(ledger: list[dict[str, Any]]) -> list[Finding]:
+    """Voucher numbers missing from a branch's sequence, or used twice."""
+    flags = []
+    for rows in _by_branch(ledger).values():
+        seen: dict[tuple[str, int], dict[str, Any]] = {}
+        for row in rows:
+            match = _VOUCHER.match(str(row.get("voucher") or ""))
+            if not match:
+                continue
+            key = (match.group(1), int(match.group(2)))
+            if key in seen:
+                flags.append(_flag("audit_voucher_duplicate", row, row.get("voucher"),
+                                   first=seen[key].get("row") or ""))
+            seen.setdefault(key, row)
+        numbers = sorted(seen)
+        for (prefix, n), (prefix2, n2) in itertools.pairwise(numbers):
+            if prefix == prefix2 and n2 > n + 1:
+                flags.append(_flag("audit_voucher_gap", seen[(prefix2, n2)],
+                                   seen[(prefix2, n2)].get("voucher"),
+                                   missing=f"{n + 1}–{n2 - 1}" if n2 > n + 2 else f"{n + 1}"))
+    return flags
+
+
+def split_expenses(ledger: list[dict[str, Any]], config: FederationConfig) -> list[Finding]:
+    """Expenses under the approval threshold on the same day and account that together reach
+    it: a large payment split to avoid approval."""
+    flags = []
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in ledger:
+        expense = _money(row.get("expense"))
+        if expense and expense < config.large_expense and row.get("date"):
+            groups[(row.get("branch"), row.get("date"), row.get("account_code"))].append(row)
+    for rows in groups.values():
+        total = sum((r["expense"] for r in rows), ZERO)
+        if len(rows) > 1 and total >= config.large_expense:
+            for row in rows:
+                flags.append(_flag("audit_split_expense", row, row["expense"], total=total,
+                                   count=len(rows), threshold=config.large_expense))
+    return flags
+
+
+def round_amounts(ledger: list[dict[str, Any]]) -> list[Finding]:
+    """Expenses of 1,000 or more in whole hundreds: estimates, not invoices, are often round."""
+    return [_flag("audit_round_amount", row, row["expense"]) for row in ledger
+            if (e := _money(row.get("expense"))) and e >= ROUND_FROM and e % ROUND_UNIT == 0]
+
+
+def off_days(ledger: list[dict[str, Any]], config: FederationConfig) -> list[Finding]:
+    """Expenses dated on a weekend or a public holiday (a working weekend is not flagged)."""
+    flags = []
+    days_off, workdays = config.holidays, config.workdays
+    for row in ledger:
+        day = row.get("date")
+        if not _money(row.get("expense")) or not isinstance(day, date) or day in workdays:
+            continue
+        if day in days_off:
+            flags.append(_flag("audit_holiday", row, row["expense"], date=day,
+                               holiday=days_off[day]))
+        elif day.weekday() >= 5:
+            flags.append(_flag("audit_weekend", row, row["expense"], date=day))
+    return flags
+
+
+def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
+    """Welfare spending per member above the yearly caps; welfare paid in cash or cards."""
+    flags = []
+    spent: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows.ledger:
+        expense, summary = _money(row.get("expense")), str(row.get("summary") or "")
+        cap = next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)),
+                   None)
+        if not expense or cap is None:
+            continue
+        spent[(row.get("branch"), cap.name)].append(row)
+        if row.get("settlement") == "现金" or any(f in summary for f in
+                                                 config.forbidden_welfare_forms):
+            flags.append(_flag("audit_cash_welfare", row, expense, kind=cap.name))
+    caps = {c.name: c for c in config.welfare_caps}
+    for (branch, name), items in spent.items():
+        total = sum((r["expense"] for r in items), ZERO)
+        count = rows.members.get(branch, 0)
+        per_member = (total / count).quantize(Decimal("0.01")) if count else total
+        if per_member > caps[name].per_person_year:
+            flags.append(_flag("audit_welfare_cap", items[-1], total, kind=name,
+                               per_member=per_member, members=count,
+                               cap=caps[name].per_person_year))
+    return flags
+
+
+def dues_in_two_branches(dues: list[dict[str, Any]]) -> list[Finding]:
+    """One person whose dues were paid in two branches."""
+    first: dict[str, dict[str, Any]] = {}
+    flags = []
+    for row in dues:
+        person, paid = row.get("id_number"), _money(row.get("dues_paid"))
+        if not person or not paid:
+            continue
+        other = first.setdefault(person, row)
+        if other.get("branch") != row.get("branch"):
+            flags.append(_flag("audit_dues_two_branches", row, paid, name=row.get("name") or "",
+                               id_number=person, other=other.get("branch") or ""))
+    return flags
+
+
+def ledger_against_dues(rows: Rows) -> list[Finding]:
+    """A branch's 401 dues income that differs from the dues it collected."""
+    collected: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows.dues:
+        collected[row.get("branch")] += row.get("dues_paid") or ZERO
+    booked: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    where: dict[str, dict[str, Any]] = {}
+    for row in rows.ledger:
+        if row.get("account_code") == "401":
+            booked[row.get("branch")] += row.get("income") or ZERO
+            where.setdefault(row.get("branch"), row)
+    return [_flag("audit_ledger_dues", where.get(b) or {"branch": b}, booked[b],
+                  collected=collected[b])
+            for b in sorted(set(collected) & ({r.get("branch") for r in rows.ledger}))
+            if booked[b] != collected[b]]
+
+
+def audit(rows: Rows, config: FederationConfig) -> list[Finding]:
+    """Every flag, in a stable order: by branch, then by kind."""
+    flags = [*voucher_sequence(rows.ledger), *split_expenses(rows.ledger, config),
+             *round_amounts(rows.ledger), *off_days(rows.ledger, config), *welfare(rows, config),
+             *dues_in_two_branches(rows.dues), *ledger_against_dues(rows)]
+    return sorted(flags, key=lambda f: (dict(f.params).get("branch", ""), f.code,
+                                        f.file, int(dict(f.params).get("row") or 0)))

@@ -1,0 +1,113 @@
+"""Read a generated workbook back: every cell's value (python-calamine) and every formula.
+
+python-calamine gives cached values fast but no formulas; the formulas come from a byte scan of
+each sheet's XML, streamed in blocks, so a sheet of a million rows is never held as a tree.
+Shared formulas (Excel writes them when a formula was filled down) are expanded with openpyxl's
+translator.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import coordinate_from_string
+from python_calamine import CalamineWorkbook
+
+from ..errors import ToolkitError
+from ..read.workbook import sheet_part
+
+_CELL_WITH_FORMULA = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*?)>\s*<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+
+
+@dataclass
+class SheetData:
+    """One sheet: values by (row, col), 0-based as Excel shows them, and formulas by cell."""
+
+    name: str
+    rows: list[list[Any]]
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def value(self, row: int, col: int) -> Any:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            value = self.rows[row][col]
+            return None if value == "" else value
+        return None
+
+    def formula(self, row: int, col: int) -> str | None:
+        return self.formulas.get((row, col))
+
+
+def read_workbook(path: Path) -> dict[str, SheetData]:
+    """Every sheet of an .xlsx, in workbook order. Raises ToolkitError when it cannot be read."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = {}
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name)
+            sheets[name] = SheetData(name, sheet.to_python(skip_empty_area=False))
+    except Exception as exc:  # calamine raises its own error types for every unreadable file
+        raise ToolkitError(f"cannot read {path} as an .xlsx workbook: {exc}") from exc
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name, data in sheets.items():
+                part = sheet_part(archive, name)
+                if part is not None:
+                    with archive.open(part) as stream:
+                        data.formulas = dict(_formulas(stream))
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ToolkitError(f"cannot read the formulas of {path}: {exc}") from exc
+    return sheets
+
+
+def _blocks(stream: Any, size: int = 1 << 22) -> Iterator[bytes]:
+    """The sheet XML in blocks that end at a row boundary (no cell is ever cut in two)."""
+    rest = b""
+    while block := stream.read(size):
+        data = rest + block
+        cut = max((m.end() for m in _ROW_END.finditer(data, max(0, len(data) - size))),
+                  default=0)
+        yield data[:cut]
+        rest = data[cut:]
+    yield rest
+
+
+def _formulas(stream: Any) -> Iterator[tuple[tuple[int, int], str]]:
+    masters: dict[bytes, tuple[str, str]] = {}
+    for block in _blocks(stream):
+        for match in _CELL_WITH_FORMULA.finditer(block):
+            cell_attrs, f_attrs = dict(_ATTR.findall(match.group(1))), dict(
+                _ATTR.findall(match.group(2)))
+            ref = cell_attrs.get(b"r", b"").decode()
+            if not ref or match.group(1).endswith(b"/"):
+                continue
+            text = html.unescape((match.group(3) or b"").decode("utf-8"))
+            if f_attrs.get(b"t") == b"shared":
+                key = f_attrs.get(b"si", b"")
+                if text:
+                    masters[key] = ("=" + text, ref)
+                elif key in masters:
+                    formula, origin = masters[key]
+                    text = Translator(formula, origin=origin).translate_formula(ref)[1:]
+            if text:
+                column, row = coordinate_from_string(ref)
+                yield (row - 1, _column_index(column)), "=" + text
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+__all__ = ["SheetData", "read_workbook"]

@@ -1,0 +1,197 @@
+"""Arithmetic: every subtotal, total and 汇总 figure recomputed in Decimal from the detail rows.
+
+Each derived cell must hold the formula the writer's own builders give for the workbook's layout
+(compared by meaning, so a LibreOffice or Excel re-save still passes), and its cached value must
+equal the figure recomputed here from the detail rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from ..consolidate.formulas import (
+    FIRST_DATA_ROW,
+    JOINS,
+    SUMMARY_COLUMNS,
+    SUMMARY_KEYS,
+    SUMMARY_KIND,
+    TOTALLED,
+    Parameters,
+    SummaryFormulas,
+    detail_letters,
+    detail_sums,
+    normalize_formula,
+    page_spans,
+    subtotal,
+)
+from ..findings import Finding, finding
+from ..layout import a1
+from ..money import round_fen
+from ..spec import load_spec
+from ..validate.rules import OUTFLOWS
+from .layout import Detail, number, text
+from .reader import SheetData
+
+FEN = Decimal("0.01")
+
+
+def _compare(where: tuple[str, SheetData, int, int], label: str, formula: str | None,
+             expected: Any, kind: str) -> list[Finding]:
+    """A derived cell against its expected formula and value."""
+    file, sheet, r, c = where
+    cell, found = a1(r, c), sheet.value(r, c)
+    actual = sheet.formula(r, c)
+    out = []
+    if formula is not None:
+        if actual is None:
+            if found is not None:
+                out.append(finding("verify_not_formula", file, sheet.name, cell, None,
+                                   _shown(found), label=label))
+        elif normalize_formula(actual) != normalize_formula(formula):
+            out.append(finding("verify_formula_wrong", file, sheet.name, cell, None, actual,
+                               label=label, expected=formula))
+    if actual is not None and found is None:
+        return out  # never calculated (saved by openpyxl): reported once for the workbook
+    if expected is not None and not _same(found, expected, kind):
+        out.append(finding("verify_value_wrong", file, sheet.name, cell, None, _shown(found),
+                           label=label, expected=_shown(expected)))
+    return out
+
+
+def _same(found: Any, expected: Any, kind: str) -> bool:
+    if kind == "text":
+        return text(found) == text(expected)
+    if kind == "pct":
+        value = number(found)
+        return value is not None and abs(value - Decimal(str(expected))) < Decimal("1e-9")
+    value = number(found)
+    return value is not None and value.quantize(FEN) == Decimal(expected).quantize(FEN)
+
+
+def _shown(value: Any) -> str:
+    n = number(value)
+    return text(value) if n is None else format(n.normalize(), "f")
+
+
+def check_detail(file: str, detail: Detail) -> tuple[list[Finding], int]:
+    """Every 小计 and 合计 of a detail sheet; returns findings and how many cells were checked."""
+    letters = detail_letters(detail.template)
+    keys = [c.key for c in load_spec(detail.template).columns]
+    sums = detail_sums(detail.template)
+    columns = {k: keys.index(k) + 1 for k in sums}
+    values = {(row.page, row.row): row for row in detail.rows}
+    out, checked = [], 0
+    for total in detail.totals:
+        page = detail.pages[total.page]
+        if total.start is None or total.end is None:
+            continue
+        spans = page_spans(total.start, total.end, total.page, detail.names, detail.ends)
+        for key in sums:
+            expected = sum((number(values[(p, r)].cells[columns[key]]) or Decimal(0)
+                            for p, r in _positions(detail, total.start, total.end)
+                            if (p, r) in values), Decimal(0))
+            out += _compare((file, page, total.row, columns[key]), total.label,
+                            subtotal(letters[key], spans), expected, "money")
+            checked += 1
+    return out, checked
+
+
+def _positions(detail: Detail, start: tuple[int, int], end: tuple[int, int]):
+    for p in range(start[0], end[0] + 1):
+        first = start[1] if p == start[0] else FIRST_DATA_ROW
+        last = end[1] if p == end[0] else detail.ends[p]
+        for r in range(first, last + 1):
+            yield p, r
+
+
+def branch_figures(details: dict[str, Detail | None]) -> dict[str, dict[str, Any]]:
+    """Per branch, the 汇总 figures that come from detail rows, recomputed here."""
+    figures: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
+    for template, detail in details.items():
+        if detail is None:
+            continue
+        for row in detail.rows:
+            values, fig = detail.values(row), figures[row.branch]
+            if template == "roster":
+                change = values.get("change_type")
+                staying = change not in OUTFLOWS
+                fig["members"] += staying
+                fig["joins"] += change in JOINS
+                fig["outflows"] += not staying
+                fig["activists"] += staying and values.get("activist") == "是"
+            elif template == "assessment":
+                fig["assessed"] = True
+                fig["vetoes"] += values.get("veto") == "是"
+            for key, target in (("dues_due", "dues_due"), ("dues_paid", "dues_paid"),
+                                ("income", "income"), ("expense", "expense"),
+                                ("review_score", "score")):
+                if key in values and isinstance(values[key], Decimal):
+                    fig[target] += values[key]
+    return figures
+
+
+def check_summary(file: str, sheet: SheetData, details: dict[str, Detail | None],
+                  params: Parameters) -> tuple[list[Finding], int]:
+    """Every derived 汇总 cell and the totals row."""
+    rows = []
+    r = FIRST_DATA_ROW
+    while r < len(sheet.rows) and sheet.value(r, 0) is not None and text(sheet.value(r, 0)) != "合计":
+        rows.append(r)
+        r += 1
+    pages = {t: (d.names if d else [load_spec(t).title]) for t, d in details.items()}
+    formulas = SummaryFormulas(pages, params, len(rows))
+    figures = branch_figures(details)
+    expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
+                     for r in rows]
+    scores = [e["score"] for e in expected_rows if e.get("score") is not None]
+    out, checked = [], 0
+    labels = {key: label for key, label, _ in SUMMARY_COLUMNS}
+    for r, expected in zip(rows, expected_rows, strict=True):
+        if expected.get("score") is not None:
+            expected["rank"] = 1 + sum(s > expected["score"] for s in scores)
+        for key in SUMMARY_KEYS:
+            if key not in expected:
+                continue
+            formula = formulas.formula(key, r + 1)
+            c = SUMMARY_KEYS.index(key)
+            out += _compare((file, sheet, r, c), labels[key], formula, expected[key],
+                            SUMMARY_KIND[key])
+            checked += 1
+    if r < len(sheet.rows) and text(sheet.value(r, 0)) == "合计":
+        for key in TOTALLED:
+            c = SUMMARY_KEYS.index(key)
+            total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
+            if key in ("submitted", "payroll", "opening", "errors", "warnings"):
+                pass  # typed values: the total of what the rows show
+            else:
+                total = sum((Decimal(e.get(key, 0)) for e in expected_rows), Decimal(0))
+            out += _compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
+                            total, "money")
+            checked += 1
+    return out, checked
+
+
+def _expected(sheet: SheetData, r: int, fig: dict[str, Any], params: Parameters) -> dict:
+    """One branch's derived figures (formula columns only), recomputed."""
+    def typed(key: str) -> Decimal:
+        return number(sheet.value(r, SUMMARY_KEYS.index(key))) or Decimal(0)
+    members, activists = int(fig.get("members", 0)), int(fig.get("activists", 0))
+    fund = round_fen(typed("payroll") * params.fund_rate)
+    upper = round_fen(fund * params.upper_share)
+    due, paid = fig.get("dues_due", Decimal(0)), fig.get("dues_paid", Decimal(0))
+    income, expense = fig.get("income", Decimal(0)), fig.get("expense", Decimal(0))
+    out: dict[str, Any] = {
+        "members": members, "joins": int(fig.get("joins", 0)),
+        "outflows": int(fig.get("outflows", 0)), "activists": activists,
+        "share": activists / members if members else 0,  # a ratio, compared approximately
+        "dues_due": due, "dues_paid": paid, "arrears": due - paid, "fund": fund,
+        "fund_upper": upper, "fund_kept": fund - upper, "income": income, "expense": expense,
+        "closing": typed("opening") + income - expense}
+    if fig.get("assessed"):
+        score, vetoes = fig.get("score", Decimal(0)), int(fig.get("vetoes", 0))
+        grade = params.grades[-1][1] if vetoes else next(
+            name for low, name in params.grades if score >= low)
+        out.update(score=score, vetoes=vetoes, grade=grade)
+    return out
