@@ -17,3 +17,13 @@ def sample_config():
     from toolkit.config import load_config
 
     return load_config(SAMPLE / "federation.toml")
+
+
+@pytest.fixture(autouse=True)
+def register_in_tmp(tmp_path, monkeypatch):
+    """CLI runs record into a register under the test's tmp folder, never beside the sample."""
+    from toolkit import register
+
+    path = tmp_path / "register" / "unionkit.db"
+    monkeypatch.setattr(register, "default_path", lambda inputs, configured=None: path)
+    return path

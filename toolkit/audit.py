@@ -182,3 +182,21 @@ def audit(rows: Rows, config: FederationConfig) -> list[Finding]:
              *dues_in_two_branches(rows.dues), *ledger_against_dues(rows)]
     return sorted(flags, key=lambda f: (dict(f.params).get("branch", ""), f.code,
                                         f.file, int(dict(f.params).get("row") or 0)))
+
+
+GROWING_PERIODS = 3
+
+
+def growing_arrears(history: Mapping[str, Mapping[str, Mapping[str, Any]]],
+                    result: Any) -> list[Finding]:
+    """Branches whose dues arrears rose in each of the last periods (from the register's
+    history and this consolidation)."""
+    flags = []
+    for s in result.summaries:
+        past = history.get(s.code, {})
+        series = [Decimal(past[p]["arrears"]) for p in sorted(past)][-(GROWING_PERIODS - 1):]
+        series.append(s.arrears)
+        if len(series) == GROWING_PERIODS and all(b > a for a, b in itertools.pairwise(series)):
+            flags.append(_flag("audit_arrears_growing", {"branch": s.code}, s.arrears,
+                               months=GROWING_PERIODS - 1))
+    return flags

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,26 @@ def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
     return click.option("--workers", type=int, metavar="N",
                         help="Local worker processes for the per-file stage "
                              "(default: the number of cores; 1 = this process).")(command)
+
+
+def register_options(command: Callable[..., int]) -> Callable[..., int]:
+    """--register PATH and --no-register: where (and whether) the run is recorded."""
+    command = click.option("--no-register", is_flag=True,
+                           help="Do not record this run in the submission register.")(command)
+    return click.option("--register", "register_path",
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="The submission register (SQLite). Default: the configuration's "
+                             "[register] path, else unionkit.db beside the inbox.")(command)
+
+
+def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path],
+              off: bool = False) -> Any:
+    """The open register for this run, or None with --no-register."""
+    if off:
+        return None
+    from . import register
+
+    return register.Register(path or register.default_path(inputs, config.register_path))
 
 
 def _config(path: Path | None) -> FederationConfig:
@@ -115,9 +135,11 @@ Examples:
               help="Language of the messages.")
 @config_option
 @parallel_options
+@register_options
 @handles_errors
 def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang: str,
-             config_path: Path | None, workers: int | None, dask_address: str | None) -> int:
+             config_path: Path | None, workers: int | None, dask_address: str | None,
+             register_path: Path | None, no_register: bool) -> int:
     """Check branch files against their templates; every problem with its file and cell.
 
     PATHS are files or folders (searched recursively). Exit 0 when no errors (warnings
@@ -136,6 +158,11 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     with _progress("校验" if lang == "zh" else "validating") as tick, \
             executor_for(workers, dask_address) as executor:
         report = validate_paths(files, config, progress=tick, base=base, executor=executor)
+    register = _register(register_path, config, paths, no_register)
+    if register is not None:
+        with register:
+            register.record_validation(report.files, str(paths[0].resolve()),
+                                       {"config": config_fingerprint(config_path)})
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
     click.echo(render(report, lang), nl=False)
     if annotate_dir is not None:
@@ -158,15 +185,18 @@ Examples:
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 when any error exists.")
 @config_option
 @parallel_options
+@register_options
 @handles_errors
 def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | None, strict: bool,
-                config_path: Path | None, workers: int | None, dask_address: str | None) -> int:
+                config_path: Path | None, workers: int | None, dask_address: str | None,
+                register_path: Path | None, no_register: bool) -> int:
     """Validate the inbox and write one consolidated workbook for the period.
 
     The workbook has 汇总 (one row per branch, totals, charts), one sheet per template with
     per-branch subtotals, 问题清单, 未报送 and 来源清单 (SHA-256 of every input). Exit 0 when no
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
+    from .audit import growing_arrears
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
     from .parallel import executor_for
@@ -175,10 +205,14 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     if not inbox.exists():
         raise ToolkitError(f"path not found: {inbox}")
     config = _config(config_path)
-    with tempfile.TemporaryDirectory(prefix="unionkit-") as work, \
-            executor_for(workers, dask_address) as executor, \
-            _progress("汇总") as tick:
-        result = run(inbox, config, period, executor, Spool(work), tick)
+    with ExitStack() as stack:
+        register = _register(register_path, config, [inbox], no_register)
+        if register is not None:
+            stack.enter_context(register)
+        work = stack.enter_context(tempfile.TemporaryDirectory(prefix="unionkit-"))
+        executor = stack.enter_context(executor_for(workers, dask_address))
+        result = run(inbox, config, period, executor, Spool(work),
+                     stack.enter_context(_progress("汇总")))
         if period is None:
             click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
         errors = sum(f.errors for f in result.report.files)
@@ -187,7 +221,12 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
             return EXIT_FINDINGS
         options = {"period": result.period, "strict": strict,
                    "config": config_fingerprint(config_path)}
-        digest = write_workbook(result, config, out, options)
+        history = register.history_before(result.period) if register else {}
+        result.audit += growing_arrears(history, result)
+        digest = write_workbook(result, config, out, options, trend=history)
+        if register is not None:
+            register.record_consolidation(result, str(inbox.resolve()), options, str(out),
+                                          _sha256(out), digest)
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
@@ -229,6 +268,101 @@ def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
     else:
         click.echo(render_verification(result, lang), nl=False)
     return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+register_option = click.option(
+    "--register", "register_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="The submission register (default: the configuration's, else ./unionkit.db).")
+
+
+def _existing_register(path: Path | None, config: FederationConfig) -> Any:
+    from .register import FILE_NAME, Register
+
+    path = path or config.register_path or Path(FILE_NAME)
+    if not path.exists():
+        raise ToolkitError(f"no register at {path}: run validate or consolidate first "
+                           "(or pass --register / --config)")
+    return Register(path)
+
+
+@cli.command(epilog="""\b
+Examples:
+  unionkit status --config sample_data/federation.toml
+  unionkit status --period 2026-10 --register 汇总/unionkit.db""")
+@click.option("--period", help="Period YYYY-MM (default: the latest in the register).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@config_option
+@register_option
+@handles_errors
+def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
+           register_path: Path | None) -> int:
+    """Who reported: the submission matrix, branches × templates, for a period.
+
+    Each cell is ok, warnings, errors, missing or duplicate (two files with one 填报日期), with
+    how many earlier files the current one superseded, from every file validate or consolidate
+    has seen.
+    """
+    import json
+    from datetime import date
+
+    from .register import submission_matrix
+    from .render.register import render_status
+    from .spec import TEMPLATE_IDS
+
+    config = _config(config_path)
+    with _existing_register(register_path, config) as register:
+        periods = register.periods()
+        if not periods:
+            raise ToolkitError("the register has no monthly files yet")
+        period = period or periods[-1]
+        files = register.current_files(period)
+    branches = [(b.code, b.name) for b in config.branches] or sorted(
+        {(f["branch"], "") for f in files})
+    matrix = submission_matrix(files, [code for code, _ in branches], TEMPLATE_IDS)
+    if fmt == "json":
+        click.echo(json.dumps({"period": period, "branches": [
+            {"code": code, **{t: {"status": matrix[(code, t)].status,
+                                  "file": matrix[(code, t)].path,
+                                  "superseded": matrix[(code, t)].superseded}
+                              for t in TEMPLATE_IDS}} for code, _ in branches]},
+            ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_status(period, matrix, branches, date.today(), lang), nl=False)
+    return EXIT_OK
+
+
+@cli.command(epilog="""\b
+Examples:
+  unionkit history --config sample_data/federation.toml
+  unionkit history --branch FH04 --config sample_data/federation.toml""")
+@click.option("--branch", help="One branch code (default: the federation's totals).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@config_option
+@register_option
+@handles_errors
+def history(branch: str | None, lang: str, config_path: Path | None,
+            register_path: Path | None) -> int:
+    """Trends across consolidated periods, members with months of unpaid dues, and members
+    who left a roster without an outflow row."""
+    from .register import disappeared, unpaid_streaks
+    from .render.register import render_history
+
+    config = _config(config_path)
+    with _existing_register(register_path, config) as register:
+        figures = register.figures(branch)
+        people = register.members(branch)
+    months = config.unpaid_months_withdrawal
+    streaks, gone = unpaid_streaks(people, months), disappeared(people)
+    click.echo(render_history(figures, streaks, gone, months, branch, lang), nl=False)
+    return EXIT_OK
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @contextmanager

@@ -88,6 +88,7 @@ class FederationConfig:
     grades: tuple[Grade, ...]
     indicators: tuple[Indicator, ...]
     branches: tuple[Branch, ...]
+    register_path: Path | None = None
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: frozenset[date] = frozenset()
     source: str = "builtin"
@@ -173,11 +174,20 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         grades=grades,
         indicators=indicators,
         branches=branches,
+        register_path=_register_path(raw.get("register", {}), base_dir),
         holidays=_holidays(raw.get("calendar", {})),
         workdays=frozenset(_day(d, "calendar.workdays")
                            for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,
     )
+
+
+def _register_path(register: dict[str, Any], base_dir: Path | None) -> Path | None:
+    path = str(register.get("path") or "")
+    if not path:
+        return None
+    return (base_dir / path) if base_dir is not None and not Path(path).is_absolute() \
+        else Path(path)
 
 
 def _day(value: Any, where: str) -> date:

@@ -65,6 +65,14 @@ class BranchSummary:
     def arrears(self) -> Decimal:
         return self.dues_due - self.dues_paid
 
+    def figures(self) -> dict[str, Any]:
+        """What a period keeps for history (the register, the 趋势 sheet); money as text."""
+        return {"members": self.members, "joins": self.joins, "outflows": self.outflows,
+                "dues_due": f"{self.dues_due:.2f}", "dues_paid": f"{self.dues_paid:.2f}",
+                "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
+                "closing": f"{self.closing:.2f}",
+                "score": None if self.score is None else str(self.score), "grade": self.grade}
+
 
 @dataclass
 class Consolidation:
@@ -176,11 +184,11 @@ def extract(report: FileReport) -> None:
         report.extras["totals"] = file_totals(report.template, report.records)
         render_detail(report)
     if report.template == "dues":
-        report.extras["payers"] = [
+        report.extras["dues_lines"] = [
             {"id_number": r.get("id_number"), "name": r.get("name") or "",
-             "dues_paid": r.get("dues_paid"), "branch": report.branch_code,
-             "file": report.path, "row": r.row + 1}
-            for r in report.records if r.get("id_number") and r.get("dues_paid")]
+             "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
+             "branch": report.branch_code, "file": report.path, "row": r.row + 1}
+            for r in report.records if r.get("id_number")]
 
 
 def _totals(report: FileReport) -> dict[str, Any]:
@@ -248,7 +256,7 @@ def _audit_rows(chosen: dict[tuple[str, str], FileReport],
     dues, ledger = [], []
     for (branch, template), f in sorted(chosen.items()):
         if template == "dues":
-            dues.extend(f.load("payers") or [])
+            dues.extend(line for line in f.load("dues_lines") or [] if line["dues_paid"])
         elif template == "ledger":
             ledger.extend({**r.values, "branch": branch, "file": f.path, "row": r.row + 1}
                           for r in f.load_records())

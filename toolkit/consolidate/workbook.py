@@ -20,6 +20,7 @@ from .. import __version__
 from ..atomic import atomic_path
 from ..findings import ERROR
 from ..integrity import Digest, row_check
+from ..layout import col_letter
 from ..money import excel_number
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS, load_spec
@@ -43,11 +44,16 @@ from .formulas import (
 from .stream import STYLE, STYLE_KINDS, cell_xml, write_row
 
 SUMMARY = "汇总"
-FINDINGS, AUDIT, MISSING, MANIFEST = "问题清单", "审计提示", "未报送", "来源清单"
+FINDINGS, AUDIT, MISSING, TREND, MANIFEST = "问题清单", "审计提示", "未报送", "趋势", "来源清单"
 CHECK_LABEL = "行校验"
 EXCEL_MAX_ROWS = 1_048_576
 FINDINGS_HEADS = ("文件", "工作表", "单元格", "级别", "代码", "问题")
 AUDIT_HEADS = ("分会代码", "来源文件", "来源行", "凭证号", "金额", "代码", "提示")
+TREND_COLUMNS = (("members", "期末会员数"), ("joins", "本期入会/转入"),
+                 ("outflows", "本期转出/退会/除名"), ("dues_due", "应缴会费"),
+                 ("dues_paid", "实缴会费"), ("arrears", "欠缴会费"), ("fund", "应拨缴经费"),
+                 ("closing", "期末余额"))
+TREND_HEADS = ("所属期", *(label for _, label in TREND_COLUMNS))
 MISSING_HEADS = ("分会代码", "分会名称", "类别", "报表", "所属期")
 MANIFEST_HEADS = ("文件", "SHA-256", "字节", "报表", "分会代码", "所属期", "行数", "状态",
                   "被替代于")
@@ -374,6 +380,41 @@ def _audit_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Chec
     ws.set_column(6, 6, 80)
 
 
+def trend_rows(result: Consolidation, history: dict) -> list[list]:
+    """The federation's figures per period: earlier periods from the register, then this one."""
+    periods: dict[str, dict[str, Any]] = {}
+    figures = [(p, f) for code in sorted(history) for p, f in sorted(history[code].items())]
+    figures += [(result.period, s.figures()) for s in result.summaries]
+    for period, values in figures:
+        total = periods.setdefault(period, {})
+        for key, _ in TREND_COLUMNS:
+            value = values.get(key)
+            value = Decimal(value) if isinstance(value, str) else value or 0  # money is text
+            total[key] = total.get(key, 0) + value
+    return [[period, *(periods[period][key] for key, _ in TREND_COLUMNS)]
+            for period in sorted(periods)]
+
+
+def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) -> None:
+    """趋势: one row per consolidated period, with line charts of members and dues."""
+    ws = _list_sheet(book, fmt, checked, TREND, TREND_HEADS, rows)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, len(TREND_HEADS) - 1, 14)
+    last = len(rows)
+    for i, keys in enumerate((("members",), ("dues_due", "dues_paid", "arrears"))):
+        chart = book.add_chart({"type": "line"})
+        for key in keys:
+            col = 1 + [k for k, _ in TREND_COLUMNS].index(key)
+            letter = col_letter(col)
+            chart.add_series({"name": f"='{TREND}'!${letter}$1",
+                              "categories": f"='{TREND}'!$A$2:$A${last + 1}",
+                              "values": f"='{TREND}'!${letter}$2:${letter}${last + 1}",
+                              "marker": {"type": "circle"}})
+        chart.set_title({"name": "会员人数" if i == 0 else "会费"})
+        chart.set_legend({"position": "bottom" if len(keys) > 1 else "none"})
+        ws.insert_chart(last + 2, i * 8, chart)
+
+
 def _missing_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
     rows = [[b.code, b.name, b.kind, load_spec(t).title, result.period_of(t)]
             for b, t in result.missing]
@@ -400,12 +441,13 @@ def _manifest(book: Any, fmt: _Formats, result: Consolidation, options: dict,
 
 
 def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
-                   max_rows: int = EXCEL_MAX_ROWS) -> str:
+                   max_rows: int = EXCEL_MAX_ROWS, trend: dict | None = None) -> str:
     """Write the consolidated workbook atomically; returns its data digest.
 
     Rows stream to disk (xlsxwriter ``constant_memory``), so memory stays with one file's rows.
     汇总 is the first sheet but is written after the detail sheets, whose page names its
     formulas need. ``max_rows`` is Excel's sheet limit; tests lower it to see continuations.
+    ``trend`` is the register's history (branch → period → figures) for the 趋势 sheet.
     """
     params = Parameters.from_config(config)
     with atomic_path(Path(out)) as tmp:
@@ -428,6 +470,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         _findings_sheet(book, fmt, result, checked)
         _audit_sheet(book, fmt, result, checked)
         _missing_sheet(book, fmt, result, checked)
+        _trend_sheet(book, fmt, trend_rows(result, trend or {}), checked)
         _manifest(book, fmt, result, options, params, checked)
         _summary(book, summary, fmt, result, formulas, config, checks)
         summary.activate()

@@ -20,6 +20,10 @@ def _config_text(sample: Sample) -> str:
         "[federation]",
         f'name = "{FEDERATION_NAME}"',
         "",
+        "[register]",
+        "# The submission register, with the consolidated workbooks (out/unionkit.db).",
+        'path = "../out/unionkit.db"',
+        "",
     ]
     for b in sample.branches:
         lines += ["[[branches]]", f'code = "{b.code}"', f'name = "{b.name}"', f'kind = "{b.kind}"',

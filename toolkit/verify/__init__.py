@@ -35,6 +35,8 @@ from ..consolidate.workbook import (
     MISSING,
     MISSING_HEADS,
     SUMMARY,
+    TREND,
+    TREND_HEADS,
 )
 from ..errors import UsageError
 from ..findings import ERROR, Finding, finding
@@ -147,7 +149,8 @@ def _structure(file: str, sheets: dict[str, SheetData],
     expected = {SUMMARY: (1, [label for _, label, _ in SUMMARY_COLUMNS] + [CHECK_LABEL]),
                 FINDINGS: (0, [*FINDINGS_HEADS, CHECK_LABEL]),
                 AUDIT: (0, [*AUDIT_HEADS, CHECK_LABEL]),
-                MISSING: (0, [*MISSING_HEADS, CHECK_LABEL])}
+                MISSING: (0, [*MISSING_HEADS, CHECK_LABEL]),
+                TREND: (0, [*TREND_HEADS, CHECK_LABEL])}
     for template, detail in details.items():
         title = load_spec(template).title
         if detail is None:
@@ -214,7 +217,7 @@ def _checks(file: str, sheets: dict[str, SheetData], details: dict[str, Detail |
             rows = [(row.row, row.cells, row.check) for row in detail.rows if row.page == p]
             out += _check_rows(file, page, rows, digest)
     for name, heads in ((FINDINGS, FINDINGS_HEADS), (AUDIT, AUDIT_HEADS),
-                        (MISSING, MISSING_HEADS)):
+                        (MISSING, MISSING_HEADS), (TREND, TREND_HEADS)):
         out += _check_rows(file, sheets.get(name), _list_rows(sheets.get(name), len(heads)),
                            digest)
     out += _check_rows(file, sheets.get(MANIFEST), manifest.checks, digest)

@@ -1,0 +1,375 @@
+"""The submission register: every file unionkit has seen and every consolidation, in SQLite.
+
+Period close is a process: files arrive over days and clerks resubmit. The register (an embedded
+SQLite file, ``unionkit.db`` beside the inbox unless the configuration says otherwise) keeps:
+
+- ``files``: one row per (path, SHA-256) — a changed file under the same name is a new
+  submission — with its template, branch, period, 填报日期, status, counts, first and last seen;
+- ``runs``: every validate or consolidate run, with its options, output, digest and totals;
+- ``branch_periods`` and ``members``: the figures and people of each consolidated period, for
+  ``unionkit history`` and the workbook's 趋势 sheet.
+
+Each run is recorded in one short transaction (``BEGIN IMMEDIATE`` … ``COMMIT``) in WAL mode,
+so two runs at once wait for each other instead of corrupting anything, and a run killed
+halfway leaves no trace. Schema versions live in ``PRAGMA user_version``; an older register is
+migrated in place, never discarded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import ToolkitError
+from .findings import FileReport
+from .validate.cross import latest
+from .validate.rules import OUTFLOWS
+
+FILE_NAME = "unionkit.db"
+BUSY_TIMEOUT_MS = 60_000
+
+#: Schema migrations, applied in order; each runs in its own transaction with its version.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE files (
+             id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+             size INTEGER, template TEXT, branch TEXT, period TEXT, filed_on TEXT,
+             status TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+             first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 1,
+             UNIQUE (path, sha256))""",
+        "CREATE INDEX files_slot ON files (period, branch, template)",
+        """CREATE TABLE runs (
+             id INTEGER PRIMARY KEY, command TEXT NOT NULL, version TEXT NOT NULL,
+             started TEXT NOT NULL, finished TEXT NOT NULL, inbox TEXT, period TEXT,
+             options TEXT, output TEXT, output_sha256 TEXT, data_digest TEXT, totals TEXT)""",
+        """CREATE TABLE run_files (
+             run_id INTEGER NOT NULL REFERENCES runs (id),
+             file_id INTEGER NOT NULL REFERENCES files (id), role TEXT NOT NULL,
+             PRIMARY KEY (run_id, file_id))""",
+    ),
+    2: (
+        """CREATE TABLE branch_periods (
+             period TEXT NOT NULL, branch TEXT NOT NULL, run_id INTEGER REFERENCES runs (id),
+             figures TEXT NOT NULL, PRIMARY KEY (period, branch))""",
+        """CREATE TABLE members (
+             period TEXT NOT NULL, branch TEXT NOT NULL, id_number TEXT NOT NULL,
+             name TEXT, in_roster INTEGER NOT NULL, change_type TEXT,
+             dues_due TEXT, dues_paid TEXT, PRIMARY KEY (period, branch, id_number))""",
+    ),
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+class RegisterError(ToolkitError):
+    """The register cannot be opened or is from a newer unionkit."""
+
+
+def default_path(inputs: Iterable[Path], configured: Path | None = None) -> Path:
+    """The configured path, else ``unionkit.db`` beside the (first) inbox folder."""
+    if configured is not None:
+        return configured
+    first = next(iter(inputs), Path("."))
+    folder = first if first.is_dir() else first.parent
+    return folder.resolve().parent / FILE_NAME
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class Register:
+    """An open register; use as a context manager (closes the connection)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                      isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.migrate()
+        except sqlite3.DatabaseError as exc:
+            raise RegisterError(f"cannot open the register {self.path}: {exc}") from exc
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.db.close()
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def migrate(self) -> None:
+        """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per version."""
+        if self.version > SCHEMA_VERSION:
+            raise RegisterError(f"the register {self.path} is from a newer unionkit "
+                                f"(schema {self.version}, this one knows {SCHEMA_VERSION})")
+        for version in range(self.version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                if self.version >= version:  # another process migrated while we waited
+                    continue
+                for statement in MIGRATIONS[version]:
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {version}")
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction, taken before reading so concurrent runs queue."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- recording -------------------------------------------------------------------------
+
+    def _file(self, report: FileReport, now: str) -> int:
+        source = Path(report.source).resolve() if report.source else Path(report.path)
+        row = (str(source), report.sha256, report.size, report.template, report.branch_code,
+               report.period, _text(report.filed_on), report.status, report.errors,
+               report.warnings, now, now)
+        self.db.execute(
+            """INSERT INTO files (path, sha256, size, template, branch, period, filed_on,
+                                  status, errors, warnings, first_seen, last_seen)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (path, sha256) DO UPDATE SET
+                 status = excluded.status, errors = excluded.errors,
+                 warnings = excluded.warnings, template = excluded.template,
+                 branch = excluded.branch, period = excluded.period,
+                 filed_on = excluded.filed_on, last_seen = excluded.last_seen,
+                 seen = seen + 1""", row)
+        return self.db.execute("SELECT id FROM files WHERE path = ? AND sha256 = ?",
+                               (str(source), report.sha256)).fetchone()[0]
+
+    def _run(self, command: str, started: str, inbox: str | None, period: str | None,
+             options: dict, **more: Any) -> int:
+        cursor = self.db.execute(
+            """INSERT INTO runs (command, version, started, finished, inbox, period, options,
+                                 output, output_sha256, data_digest, totals)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (command, __version__, started, _now(), inbox, period,
+             json.dumps(options, ensure_ascii=False, sort_keys=True), more.get("output"),
+             more.get("output_sha256"), more.get("data_digest"),
+             json.dumps(more.get("totals"), ensure_ascii=False) if more.get("totals") else None))
+        return cursor.lastrowid
+
+    def record_validation(self, reports: Iterable[FileReport], inbox: str | None,
+                          options: dict, started: str | None = None) -> int:
+        """One validate run and every file it saw."""
+        started = started or _now()
+        with self.transaction():
+            run = self._run("validate", started, inbox, None, options)
+            for report in reports:
+                self.db.execute("INSERT OR IGNORE INTO run_files VALUES (?, ?, ?)",
+                                (run, self._file(report, started), "validated"))
+        return run
+
+    def record_consolidation(self, result: Any, inbox: str, options: dict, output: str,
+                             output_sha256: str, digest: str, started: str | None = None) -> int:
+        """One consolidate run: its files (chosen, superseded, excluded), figures and people."""
+        started = started or _now()
+        roles = {id(f): "chosen" for f in result.chosen.values()}
+        roles.update({id(old): "superseded" for old, _ in result.superseded})
+        totals = {s.code: s.figures() for s in result.summaries}
+        with self.transaction():
+            run = self._run("consolidate", started, inbox, result.period, options,
+                            output=output, output_sha256=output_sha256, data_digest=digest,
+                            totals=totals)
+            for report in result.report.files:
+                self.db.execute("INSERT OR IGNORE INTO run_files VALUES (?, ?, ?)",
+                                (run, self._file(report, started),
+                                 roles.get(id(report), "excluded")))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO branch_periods VALUES (?, ?, ?, ?)",
+                [(result.period, code, run, json.dumps(figures, ensure_ascii=False))
+                 for code, figures in totals.items()])
+            self.db.execute("DELETE FROM members WHERE period = ?", (result.period,))
+            self.db.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                _members(result))
+        return run
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def periods(self) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT period FROM files WHERE length(period) = 7 "
+                               "ORDER BY period").fetchall()
+        return [r[0] for r in rows]
+
+    def current_files(self, period: str) -> list[dict[str, Any]]:
+        """For each path, its latest version seen, among the files of ``period`` (and its year
+        for yearly templates)."""
+        rows = self.db.execute(
+            """SELECT path, sha256, template, branch, period, filed_on, status, errors,
+                      warnings, last_seen FROM files
+               WHERE period IN (?, ?) AND template IS NOT NULL AND branch IS NOT NULL
+               ORDER BY path, last_seen, id""", (period, period[:4])).fetchall()
+        keys = ("path", "sha256", "template", "branch", "period", "filed_on", "status",
+                "errors", "warnings", "last_seen")
+        latest_by_path: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            latest_by_path[row[0]] = dict(zip(keys, row, strict=True))
+        return list(latest_by_path.values())
+
+    def figures(self, branch: str | None = None) -> dict[str, dict[str, Any]]:
+        """period → figures (one branch's, or the federation's totals)."""
+        out: dict[str, dict[str, Any]] = {}
+        for period, code, figures in self.db.execute(
+                "SELECT period, branch, figures FROM branch_periods ORDER BY period, branch"):
+            if branch is not None and code != branch:
+                continue
+            values = json.loads(figures)
+            total = out.setdefault(period, {})
+            for key, value in values.items():
+                if key in ("score", "grade"):
+                    if branch is not None:
+                        total[key] = value
+                    continue
+                total[key] = _add(total.get(key), value)
+        return out
+
+    def history_before(self, period: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """branch → period → figures, for the consolidated periods before ``period``."""
+        out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for p, code, figures in self.db.execute(
+                "SELECT period, branch, figures FROM branch_periods WHERE period < ? "
+                "ORDER BY period, branch", (period,)):
+            out[code][p] = json.loads(figures)
+        return dict(out)
+
+    def members(self, branch: str | None = None) -> list[tuple]:
+        query = ("SELECT period, branch, id_number, name, in_roster, change_type, dues_due, "
+                 "dues_paid FROM members")
+        if branch is not None:
+            return self.db.execute(query + " WHERE branch = ? ORDER BY period",
+                                   (branch,)).fetchall()
+        return self.db.execute(query + " ORDER BY period").fetchall()
+
+
+def _add(a: Any, b: Any) -> Any:
+    if b is None:
+        return a
+    if isinstance(b, str):
+        return f"{Decimal(a or '0') + Decimal(b):.2f}"
+    return (a or 0) + b
+
+
+def _members(result: Any) -> list[tuple]:
+    """Each person of the period: on the roster (with its change) and/or on the dues sheet."""
+    people: dict[tuple[str, str], list[Any]] = {}
+    for (branch, template), f in sorted(result.chosen.items()):
+        if template == "roster":
+            for p in f.load("people") or []:
+                people[(branch, p.id_number)] = [p.name, 1, p.change, None, None]
+        elif template == "dues":
+            for line in f.load("dues_lines") or []:
+                entry = people.setdefault((branch, line["id_number"]),
+                                          [line["name"], 0, None, None, None])
+                entry[3], entry[4] = _text(line["dues_due"]), _text(line["dues_paid"])
+    return [(result.period, branch, person, *values)
+            for (branch, person), values in sorted(people.items())]
+
+
+@dataclass
+class SlotStatus:
+    """One cell of the submission matrix."""
+
+    status: str  # ok, warnings, errors, missing, duplicate
+    path: str | None = None
+    superseded: int = 0
+
+
+def submission_matrix(files: list[dict[str, Any]], branches: list[str],
+                      templates: Iterable[str]) -> dict[tuple[str, str], SlotStatus]:
+    """branch × template → the current file's status (a later 填报日期 supersedes)."""
+    slots: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for f in files:
+        slots[(f["branch"], f["template"])].append(f)
+    matrix = {}
+    for branch in branches:
+        for template in templates:
+            found = slots.get((branch, template), [])
+            if not found:
+                matrix[(branch, template)] = SlotStatus("missing")
+                continue
+            ranked = [_Filed(f) for f in found]
+            winner = latest(ranked)
+            if winner is None and len(ranked) > 1:
+                matrix[(branch, template)] = SlotStatus("duplicate", None, 0)
+                continue
+            chosen = (winner or ranked[0]).file
+            matrix[(branch, template)] = SlotStatus(chosen["status"], chosen["path"],
+                                                    len(found) - 1)
+    return matrix
+
+
+class _Filed:
+    """A register row seen through the 填报日期 rule consolidation uses."""
+
+    def __init__(self, file: dict[str, Any]) -> None:
+        self.file = file
+        self.filed_on = date.fromisoformat(file["filed_on"]) if file["filed_on"] else None
+
+
+def unpaid_streaks(members: list[tuple], months: int) -> list[dict[str, Any]]:
+    """Members whose dues went unpaid for ``months`` or more consecutive periods (up to the
+    latest period each was seen in)."""
+    by_person: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for row in members:
+        by_person[(row[1], row[2])].append(row)
+    out = []
+    for (branch, person), rows in sorted(by_person.items()):
+        streak = 0
+        for row in sorted(rows):
+            due, paid = Decimal(row[6] or "0"), Decimal(row[7] or "0")
+            streak = streak + 1 if due > 0 and paid < due else 0
+        if streak >= months:
+            out.append({"branch": branch, "id_number": person, "name": rows[-1][3],
+                        "months": streak, "period": sorted(rows)[-1][0]})
+    return out
+
+
+def disappeared(members: list[tuple]) -> list[dict[str, Any]]:
+    """People on a branch's roster one period and gone from its next roster without an outflow
+    row (转出, 除名, 退会)."""
+    rosters: dict[tuple[str, str], dict[str, tuple]] = defaultdict(dict)
+    for row in members:
+        if row[4]:
+            rosters[(row[1], row[0])][row[2]] = row
+    out = []
+    branches = sorted({b for b, _ in rosters})
+    for branch in branches:
+        periods = sorted(p for b, p in rosters if b == branch)
+        for before, after in itertools.pairwise(periods):
+            stayed = {k: v for k, v in rosters[(branch, before)].items()
+                      if v[5] not in OUTFLOWS}
+            for person, row in sorted(stayed.items()):
+                if person not in rosters[(branch, after)]:
+                    out.append({"branch": branch, "id_number": person, "name": row[3],
+                                "last_seen": before, "missing_in": after})
+    return out
