@@ -27,7 +27,10 @@ def _line(voucher: str, day: date, expense: str | None = None, income: str | Non
 
 
 def _flags(config, ledger=(), dues=(), members=None):
-    rows = Rows(members or {"FH01": 100, "FH02": 100}, list(dues), list(ledger))
+    collected: dict = {}
+    for line in dues:
+        collected[line["branch"]] = collected.get(line["branch"], Decimal(0)) + line["dues_paid"]
+    rows = Rows(members or {"FH01": 100, "FH02": 100}, collected, list(dues), list(ledger))
     return [(f.code, dict(f.params).get("voucher")) for f in audit(rows, config)]
 
 

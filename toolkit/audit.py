@@ -30,10 +30,12 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class Rows:
-    """What an audit looks at: members per branch, dues payments, ledger lines."""
+    """What an audit looks at: members and dues collected per branch, the dues lines that were
+    paid (read once, as a stream: a federation has millions), and the ledger lines."""
 
     members: dict[str, int]
-    dues: list[dict[str, Any]]  # id_number, name, dues_paid (paid lines only)
+    collected: dict[str, Decimal]
+    dues: Iterable[dict[str, Any]]  # id_number, name, dues_paid, branch, file, row
     ledger: list[dict[str, Any]]
 
 
@@ -143,26 +145,25 @@ def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
     return flags
 
 
-def dues_in_two_branches(dues: list[dict[str, Any]]) -> list[Finding]:
-    """One person whose dues were paid in two branches."""
-    first: dict[str, dict[str, Any]] = {}
+def dues_in_two_branches(dues: Iterable[dict[str, Any]]) -> list[Finding]:
+    """One person whose dues were paid in two branches (one pass; keeps only ID → branch)."""
+    first: dict[str, str] = {}
     flags = []
     for row in dues:
         person, paid = row.get("id_number"), _money(row.get("dues_paid"))
         if not person or not paid:
             continue
-        other = first.setdefault(person, row)
-        if other.get("branch") != row.get("branch"):
+        branch = row.get("branch") or ""
+        other = first.setdefault(person, branch)
+        if other != branch:
             flags.append(_flag("audit_dues_two_branches", row, paid, name=row.get("name") or "",
-                               id_number=person, other=other.get("branch") or ""))
+                               id_number=person, other=other))
     return flags
 
 
 def ledger_against_dues(rows: Rows) -> list[Finding]:
     """A branch's 401 dues income that differs from the dues it collected."""
-    collected: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows.dues:
-        collected[row.get("branch")] += row.get("dues_paid") or ZERO
+    collected = rows.collected
     booked: dict[str, Decimal] = defaultdict(lambda: ZERO)
     where: dict[str, dict[str, Any]] = {}
     for row in rows.ledger:
@@ -170,7 +171,7 @@ def ledger_against_dues(rows: Rows) -> list[Finding]:
             booked[row.get("branch")] += row.get("income") or ZERO
             where.setdefault(row.get("branch"), row)
     return [_flag("audit_ledger_dues", where.get(b) or {"branch": b}, booked[b],
-                  collected=collected[b])
+                  collected=collected.get(b, ZERO))
             for b in sorted(set(collected) & ({r.get("branch") for r in rows.ledger}))
             if booked[b] != collected[b]]
 
@@ -179,7 +180,7 @@ def audit(rows: Rows, config: FederationConfig) -> list[Finding]:
     """Every flag, in a stable order: by branch, then by kind."""
     flags = [*voucher_sequence(rows.ledger), *split_expenses(rows.ledger, config),
              *round_amounts(rows.ledger), *off_days(rows.ledger, config), *welfare(rows, config),
-             *dues_in_two_branches(rows.dues), *ledger_against_dues(rows)]
+             *dues_in_two_branches(rows.dues), *ledger_against_dues(rows)]  # dues: read once
     return sorted(flags, key=lambda f: (dict(f.params).get("branch", ""), f.code,
                                         f.file, int(dict(f.params).get("row") or 0)))
 

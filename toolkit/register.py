@@ -21,7 +21,7 @@ import itertools
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -279,20 +279,19 @@ def _add(a: Any, b: Any) -> Any:
     return (a or 0) + b
 
 
-def _members(result: Any) -> list[tuple]:
-    """Each person of the period: on the roster (with its change) and/or on the dues sheet."""
-    people: dict[tuple[str, str], list[Any]] = {}
-    for (branch, template), f in sorted(result.chosen.items()):
-        if template == "roster":
-            for p in f.load("people") or []:
-                people[(branch, p.id_number)] = [p.name, 1, p.change, None, None]
-        elif template == "dues":
-            for line in f.load("dues_lines") or []:
-                entry = people.setdefault((branch, line["id_number"]),
-                                          [line["name"], 0, None, None, None])
-                entry[3], entry[4] = _text(line["dues_due"]), _text(line["dues_paid"])
-    return [(result.period, branch, person, *values)
-            for (branch, person), values in sorted(people.items())]
+def _members(result: Any) -> Iterator[tuple]:
+    """Each person of the period, branch by branch (so memory holds one branch): on the roster
+    (with its change) and/or on the dues sheet."""
+    for branch in sorted({b for b, _ in result.chosen}):
+        people: dict[str, list[Any]] = {}
+        roster, dues = result.chosen.get((branch, "roster")), result.chosen.get((branch, "dues"))
+        for p in (roster.load("people") or []) if roster else []:
+            people[p.id_number] = [p.name, 1, p.change, None, None]
+        for line in (dues.load("dues_lines") or []) if dues else []:
+            entry = people.setdefault(line["id_number"], [line["name"], 0, None, None, None])
+            entry[3], entry[4] = _text(line["dues_due"]), _text(line["dues_paid"])
+        yield from ((result.period, branch, person, *values)
+                    for person, values in sorted(people.items()))
 
 
 @dataclass

@@ -8,7 +8,7 @@ data (:class:`Consolidation`); ``toolkit.consolidate.workbook`` writes it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -252,12 +252,14 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
 
 def _audit_rows(chosen: dict[tuple[str, str], FileReport],
                 summaries: list[BranchSummary]) -> Rows:
-    """What the audit analytics read, from the chosen files (ledgers in full, dues payers)."""
-    dues, ledger = [], []
-    for (branch, template), f in sorted(chosen.items()):
-        if template == "dues":
-            dues.extend(line for line in f.load("dues_lines") or [] if line["dues_paid"])
-        elif template == "ledger":
-            ledger.extend({**r.values, "branch": branch, "file": f.path, "row": r.row + 1}
-                          for r in f.load_records())
-    return Rows({s.code: s.members for s in summaries}, dues, ledger)
+    """What the audit analytics read: ledgers in full, dues lines streamed file by file."""
+    def paid() -> Iterator[dict[str, Any]]:
+        for (_, template), f in sorted(chosen.items()):
+            if template == "dues":
+                yield from (line for line in f.load("dues_lines") or [] if line["dues_paid"])
+    ledger = [{**r.values, "branch": branch, "file": f.path, "row": r.row + 1}
+              for (branch, template), f in sorted(chosen.items()) if template == "ledger"
+              for r in f.load_records()]
+    return Rows({s.code: s.members for s in summaries},
+                {s.code: s.dues_paid for s in summaries if (s.code, "dues") in chosen},
+                paid(), ledger)

@@ -18,6 +18,7 @@ import hashlib
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +267,7 @@ def _status(file: str, sheets: dict[str, SheetData],
 def _audit_rows(details: dict[str, Detail | None]) -> Rows:
     """The audit's inputs, rebuilt from the workbook's own detail sheets."""
     members: dict[str, int] = defaultdict(int)
+    collected: dict[str, Decimal] = defaultdict(Decimal)
     dues, ledger = [], []
     for template, detail in details.items():
         if detail is None or template not in ("roster", "dues", "ledger"):
@@ -274,11 +276,13 @@ def _audit_rows(details: dict[str, Detail | None]) -> Rows:
             values = detail.values(row)
             if template == "roster":
                 members[row.branch] += values.get("change_type") not in OUTFLOWS
-            elif template == "dues" and values.get("id_number") and values.get("dues_paid"):
-                dues.append(values)
+            elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
+                collected[row.branch] += values["dues_paid"]
+                if values.get("id_number") and values["dues_paid"]:
+                    dues.append(values)
             elif template == "ledger":
                 ledger.append(values)
-    return Rows(dict(members), dues, ledger)
+    return Rows(dict(members), dict(collected), dues, ledger)
 
 
 def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sources: Path,
