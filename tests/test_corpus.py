@@ -57,3 +57,15 @@ def test_lock_files_are_refused(tmp_path: Path):
     lock.write_bytes(b"\x00" * 165)
     report = validate_file(lock, load_config())
     assert (report.status, report.findings[0].code) == ("unreadable", "lock_file")
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_verify_refuses_every_corpus_file_clearly(name):
+    """None of these was made by unionkit: verify says so (exit 2), never a traceback."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["verify", str(CORPUS / name)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("unionkit: ") and "Traceback" not in result.output

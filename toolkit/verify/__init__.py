@@ -39,10 +39,11 @@ from ..consolidate.workbook import (
     TREND,
     TREND_HEADS,
 )
-from ..errors import UsageError
+from ..errors import ToolkitError, UsageError
 from ..findings import ERROR, Finding, finding
 from ..integrity import Digest, changed_cells
 from ..layout import a1
+from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
 from ..spec import load_spec
 from ..validate.rules import OUTFLOWS
@@ -106,6 +107,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         raise UsageError(f"workbook not found: {path}")
     if sources is not None and not Path(sources).is_dir():
         raise UsageError(f"--sources is not a folder: {sources}")
+    _sniff(path)
     sheets = read_workbook(path)
     manifest = read_manifest(sheets)
     params = manifest.parameters()
@@ -143,6 +145,19 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         findings += _provenance(name, sheets, manifest, Path(sources), config,
                                 config_fingerprint)
     return result
+
+
+def _sniff(path: Path) -> None:
+    """Refuse early, with the reader's own guards (bombs, encryption, other formats), anything
+    that cannot be a unionkit workbook — before any sheet is loaded."""
+    try:
+        book = open_book(path)
+    except Unreadable as exc:
+        reason = finding(exc.code, path.name, detail=exc.detail).message("en")
+        raise ToolkitError(f"cannot read {path}: {reason}") from exc
+    if book.kind != "xlsx" or MANIFEST not in book.names:
+        raise NotUnionkit(f"{path.name} is not a workbook unionkit generated "
+                          f"(no {MANIFEST} sheet in an .xlsx)")
 
 
 def _structure(file: str, sheets: dict[str, SheetData],
