@@ -199,6 +199,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     from .audit import growing_arrears
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
+    from .integrity import file_sha256
     from .parallel import executor_for
     from .spool import Spool
 
@@ -226,7 +227,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
         digest = write_workbook(result, config, out, options, trend=history)
         if register is not None:
             register.record_consolidation(result, str(inbox.resolve()), options, str(out),
-                                          _sha256(out), digest)
+                                          file_sha256(out), digest)
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
@@ -357,12 +358,6 @@ def history(branch: str | None, lang: str, config_path: Path | None,
     streaks, gone = unpaid_streaks(people, months), disappeared(people)
     click.echo(render_history(figures, streaks, gone, months, branch, lang), nl=False)
     return EXIT_OK
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @contextmanager

@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 _FEN = Decimal("0.01")
 _EPOCH = date(1899, 12, 30)
@@ -72,6 +73,15 @@ def changed_cells(check: object, cells: Sequence[object]) -> list[int] | None:
         return list(range(len(cells)))
     changed = [i for i, (a, b) in enumerate(zip(recorded[1], now[1], strict=True)) if a != b]
     return changed or list(range(len(cells)))  # same bytes, other hash: a collision in a byte
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MB blocks (inputs and outputs are traced by it)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class Digest:

@@ -7,7 +7,6 @@ file-level finding, everything else a finding at its cell, and the run goes on.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from ..config import FederationConfig
 from ..errors import UsageError
 from ..findings import FileReport, Report, finding
+from ..integrity import file_sha256
 from ..layout import a1
 from ..read.locate import Located, recognise
 from ..read.workbook import Unreadable, is_lock_file, open_book
@@ -47,21 +47,13 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def validate_file(path: Path, config: FederationConfig, shown: str | None = None) -> FileReport:
     """Validate one file. ``shown`` is the path written in findings (default: as given)."""
     name = shown or str(path)
     report = FileReport(name, source=path)
     try:
         report.size = path.stat().st_size
-        report.sha256 = _sha256(path)
+        report.sha256 = file_sha256(path)
     except OSError:
         report.unreadable = True
         report.findings.append(finding("file_not_found", name))

@@ -14,7 +14,6 @@ Findings are data (``Finding``); the CLI renders them.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from ..consolidate.workbook import (
 )
 from ..errors import ToolkitError, UsageError
 from ..findings import ERROR, Finding, finding
-from ..integrity import Digest, changed_cells
+from ..integrity import Digest, changed_cells, file_sha256
 from ..layout import a1
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
@@ -91,14 +90,6 @@ class Verification:
                             "audit_flags": len(self.audit)}}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_workbook(path: Path, config: FederationConfig, sources: Path | None = None,
                     config_fingerprint: str | None = None) -> Verification:
     """Verify ``path``; raises NotUnionkit (or ToolkitError) when it cannot be verified at all."""
@@ -113,7 +104,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     params = manifest.parameters()
     details = read_details(sheets)
     name = path.name
-    result = Verification(str(path), _sha256(path), manifest.period, manifest.digest, "")
+    result = Verification(str(path), file_sha256(path), manifest.period, manifest.digest, "")
     findings = result.findings
     findings += _structure(name, sheets, details)
     uncalculated = sum(sheet.value(r, c) is None for sheet in sheets.values()
@@ -312,7 +303,7 @@ def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sou
         source = sources / f["path"]
         if not source.is_file():
             out.append(finding("verify_source_missing", f["path"]))
-        elif _sha256(source) != f["sha256"]:
+        elif file_sha256(source) != f["sha256"]:
             out.append(finding("verify_source_changed", f["path"], value=f["sha256"]))
     for extra in sorted(p for p in sources.rglob("*") if p.is_file()
                         and not p.name.startswith(".")):
