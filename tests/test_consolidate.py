@@ -56,6 +56,15 @@ def test_summary_equals_the_branch_inputs(result):
     assert [s.rank for s in result.summaries if s.code == "FH04"] == [1]
 
 
+def test_the_samples_audit_cases_are_flagged(result):
+    from toolkit.config import load_config
+    from toolkit.sample import build_sample
+
+    expected = {(p.code, p.file) for p in build_sample(load_config()).audited}
+    assert len(expected) == 5
+    assert expected <= {(f.code, f.file) for f in result.audit}
+
+
 def test_json_money_is_text(result):
     data = summary_json(result, "0" * 64)
     fh01 = data["branches"][0]

@@ -125,14 +125,16 @@ def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
     spent: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows.ledger:
         expense, summary = _money(row.get("expense")), str(row.get("summary") or "")
+        if not expense:
+            continue
         cap = next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)),
                    None)
-        if not expense or cap is None:
-            continue
-        spent[(row.get("branch"), cap.name)].append(row)
-        if row.get("settlement") == "现金" or any(f in summary for f in
-                                                 config.forbidden_welfare_forms):
-            flags.append(_flag("audit_cash_welfare", row, expense, kind=cap.name))
+        card = any(f in summary for f in config.forbidden_welfare_forms)
+        if card or (cap is not None and row.get("settlement") == "现金"):
+            flags.append(_flag("audit_cash_welfare", row, expense,
+                               kind=cap.name if cap else "福利"))
+        if cap is not None:
+            spent[(row.get("branch"), cap.name)].append(row)
     caps = {c.name: c for c in config.welfare_caps}
     for (branch, name), items in spent.items():
         total = sum((r["expense"] for r in items), ZERO)

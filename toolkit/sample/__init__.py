@@ -35,6 +35,8 @@ def _readme(sample: Sample) -> str:
     rows = "\n".join(
         f"| `{p.file}` | {p.sheet or '—'} | {p.cell or '—'} | `{p.code}` | {p.what} |"
         for p in sample.planted)
+    audited = "\n".join(
+        f"| `{p.file}` | {p.cell} | `{p.code}` | {p.what} |" for p in sample.audited)
     files = "\n".join(f"- `inbox/{f.name}`" for f in sample.files)
     branches = "\n".join(f"| {b.code} | {b.name} | {b.kind} |" for b in sample.branches)
     return f"""# 示例数据 · Sample federation
@@ -62,6 +64,15 @@ branches; each sends its {PERIOD} 会员名册, 会费收缴 and 经费收支账
 | file | sheet | cell | code | what |
 |---|---|---|---|---|
 {rows}
+
+## Audit flags (审计提示) planted in clean entries
+Not mistakes a clerk must fix: entries an auditor should look at first. Consolidation lists them
+on the 审计提示 sheet and `unionkit verify` recomputes them (with the split expenses and the
+voucher gap the generated ledgers happen to contain).
+
+| file | cell | code | what |
+|---|---|---|---|
+{audited}
 
 ## Files
 {files}

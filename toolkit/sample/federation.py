@@ -82,6 +82,7 @@ class Sample:
     branches: tuple[Branch, ...]
     files: list[FilePlan]
     planted: list[Planted]
+    audited: list[Planted] = field(default_factory=list)  # 审计提示 the sample must raise
 
 
 def _workday(rng: random.Random, start: date = date(2026, 10, 9)) -> date:
@@ -250,7 +251,8 @@ def build_sample(config: FederationConfig, seed: int = 2026) -> Sample:
     for habit in HABITS:
         habit(files, planted, rng, config)
     directory = tuple(Branch(b[0], b[1], b[2]) for b in BRANCHES)
-    return Sample(directory, sorted(files.values(), key=lambda f: f.name), planted)
+    return Sample(directory, sorted(files.values(), key=lambda f: f.name), planted,
+                  _audit_cases(files, config))
 
 
 def synthetic_branch(index: int, members: int) -> tuple:
@@ -441,6 +443,39 @@ def _fh10(files, planted, rng, config) -> None:
     _plant(planted, dues, dues.cell(len(dues.rows) - 1, "id_number"), "dues_not_in_roster",
            f"{newcomer.name}在会费表中，但不在本分会本月会员名册里")
     _adjust_dues_income(files["FH10/ledger"], due)
+
+
+#: Clean entries (no validation finding) that an auditor should still look at: branch, date,
+#: summary, account, amount, settlement, and the flags they raise.
+AUDIT_CASES = (
+    ("FH03", date(2026, 10, 3), "国庆节职工值班餐费", "50104", "356.80", "公务卡",
+     ("audit_holiday",), "国庆假期内的支出"),
+    ("FH10", date(2026, 10, 20), "中秋节慰问品（补发）", "50104", "48000.00", "银行转账",
+     ("audit_welfare_cap", "audit_round_amount"), "人均节日慰问超过全年 1,500 元标准；整数金额"),
+    ("FH06", date(2026, 10, 24), "职工生日慰问", "50104", "580.00", "现金",
+     ("audit_cash_welfare", "audit_weekend"), "生日慰问以现金发放，且在周六"),
+)
+
+
+def _audit_cases(files: dict[str, FilePlan], config: FederationConfig) -> list[Planted]:
+    """Append :data:`AUDIT_CASES` to the branches' ledgers (after every habit, so no planted
+    cell moves) and list the flags they raise, for the sample's README and its test."""
+    audited = []
+    for code, day, summary, account, amount, settlement, flags, what in AUDIT_CASES:
+        ledger = files[f"{code}/ledger"]
+        approver = next(r["approver"] for r in ledger.rows if r.get("approver"))
+        ledger.rows.append({
+            "date": day, "voucher": f"记-{len(ledger.rows) + 1:03d}", "summary": summary,
+            "account_code": account, "account_name": config.accounts[account].name,
+            "expense": Decimal(amount), "settlement": settlement,
+            "handler": ledger.rows[-1]["handler"],
+            "approver": approver if Decimal(amount) >= config.large_expense else "",
+            "attachments": 2})
+        ledger.header.update(_ledger_header(ledger.rows, ledger.header["opening"]))
+        audited += [Planted(ledger.name, ledger.sheet, ledger.cell(len(ledger.rows) - 1,
+                                                                    "expense"), flag, what)
+                    for flag in flags]
+    return audited
 
 
 HABITS: tuple[Habit, ...] = (_fh01, _fh02, _fh03, _fh04, _fh05, _fh06, _fh07, _fh08, _fh09, _fh10)
