@@ -164,13 +164,16 @@ class Detail:
 
 
 def typed(kind: str, value: Any) -> Any:
+    """A cell read back as the type its column was written with; text when it was kept as
+    the clerk typed it (a value that did not parse)."""
     if value is None:
         return None
     if kind in ("money", "points"):
         return number(value) if number(value) is not None else text(value)
     if kind == "date":
-        return value.date() if isinstance(value, datetime) else value \
-            if isinstance(value, date) else text(value)
+        if isinstance(value, datetime):
+            return value.date()
+        return value if isinstance(value, date) else text(value)
     if kind == "int":
         n = number(value)
         return int(n) if n is not None and n == n.to_integral_value() else text(value)

@@ -17,6 +17,7 @@ from ..consolidate.formulas import (
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
+    SUMMARY_VALUES,
     TOTALLED,
     Parameters,
     SummaryFormulas,
@@ -162,10 +163,9 @@ def check_summary(file: str, sheet: SheetData, details: dict[str, Detail | None]
     if r < len(sheet.rows) and text(sheet.value(r, 0)) == "合计":
         for key in TOTALLED:
             c = SUMMARY_KEYS.index(key)
-            total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
-            if key in ("submitted", "payroll", "opening", "errors", "warnings"):
-                pass  # typed values: the total of what the rows show
-            else:
+            if key in SUMMARY_VALUES:  # typed cells (their rows are checked): what they show
+                total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
+            else:  # derived cells: what they should show
                 total = sum((Decimal(e.get(key, 0)) for e in expected_rows), Decimal(0))
             out += _compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
                             total, "money")
