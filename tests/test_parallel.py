@@ -54,3 +54,22 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
     monkeypatch.setattr(parallel, "DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(UsageError), executor_for(dask="tcp://127.0.0.1:9"):
         pass
+
+
+def test_cli_dask_and_workers_write_the_same_workbook(tmp_path):
+    from click.testing import CliRunner
+
+    from tests.conftest import SAMPLE
+    from toolkit.cli import cli
+
+    distributed = pytest.importorskip("distributed")
+    base = ["consolidate", str(INBOX), "--config", str(SAMPLE / "federation.toml"),
+            "--no-register", "--out"]
+    runner = CliRunner()
+    assert runner.invoke(cli, [*base, str(tmp_path / "one.xlsx"), "--workers", "1"]).exit_code == 1
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        result = runner.invoke(cli, [*base, str(tmp_path / "dask.xlsx"), "--dask",
+                                     cluster.scheduler_address])
+    assert result.exit_code == 1, result.output
+    assert _digest(tmp_path / "one.xlsx") == _digest(tmp_path / "dask.xlsx")

@@ -37,14 +37,17 @@ def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
                              "(default: the number of cores; 1 = this process).")(command)
 
 
+register_option = click.option(
+    "--register", "register_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="The submission register (SQLite). Default: the configuration's [register] path, else "
+         "unionkit.db beside the inbox (for status and history: ./unionkit.db).")
+
+
 def register_options(command: Callable[..., int]) -> Callable[..., int]:
     """--register PATH and --no-register: where (and whether) the run is recorded."""
     command = click.option("--no-register", is_flag=True,
                            help="Do not record this run in the submission register.")(command)
-    return click.option("--register", "register_path",
-                        type=click.Path(dir_okay=False, path_type=Path),
-                        help="The submission register (SQLite). Default: the configuration's "
-                             "[register] path, else unionkit.db beside the inbox.")(command)
+    return register_option(command)
 
 
 def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path],
@@ -269,11 +272,6 @@ def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
     else:
         click.echo(render_verification(result, lang), nl=False)
     return EXIT_FINDINGS if result.errors else EXIT_OK
-
-
-register_option = click.option(
-    "--register", "register_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="The submission register (default: the configuration's, else ./unionkit.db).")
 
 
 def _existing_register(path: Path | None, config: FederationConfig) -> Any:
