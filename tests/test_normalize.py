@@ -78,3 +78,19 @@ def test_periods_and_yes_no():
             parse_period(bad, "month")
     assert [parse_yesno(v) for v in ("是", "Y", "√", "否", "no", False)] == \
         ["是", "是", "是", "否", "否", "否"]
+
+
+def test_bare_serials_follow_the_workbooks_date_system(tmp_path):
+    import xlsxwriter
+
+    from toolkit.read.workbook import open_book
+
+    for system in (False, True):
+        path = tmp_path / f"d{int(system)}.xlsx"
+        book = xlsxwriter.Workbook(str(path), {"date_1904": system})
+        book.add_worksheet("s").write_number(0, 0, 45000)  # General format: a bare number
+        book.close()
+        sheet = open_book(path).sheet("s")
+        assert sheet.date1904 is system
+        expected = date(2023, 3, 15) if not system else date(2027, 3, 16)
+        assert parse_date(sheet.value(0, 0), sheet.date1904) == expected

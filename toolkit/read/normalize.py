@@ -123,9 +123,9 @@ def serial_to_date(serial: float, date1904: bool = False) -> date:
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 
-def parse_date(value: Any) -> date:
-    """A date from a date cell, an Excel serial, or text such as 2026.3.1, 2026/3/1,
-    2026年3月1日, 20260301 or 2026-03-01 00:00:00."""
+def parse_date(value: Any, date1904: bool = False) -> date:
+    """A date from a date cell, an Excel serial (in the workbook's date system), or text such
+    as 2026.3.1, 2026/3/1, 2026年3月1日, 20260301 or 2026-03-01 00:00:00."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -134,7 +134,7 @@ def parse_date(value: Any) -> date:
         if 19000101 <= value <= 99991231 and value == int(value):  # 20260301 typed as a number
             return parse_date(str(int(value)))
         if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
-            return serial_to_date(value)
+            return serial_to_date(value, date1904)
         raise BadValue("bad_date")
     text = clean_text(value).split(" ")[0]
     for pattern in _DATE_PATTERNS:

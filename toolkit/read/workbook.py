@@ -13,6 +13,7 @@ import re
 import struct
 import zipfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -48,6 +49,7 @@ class Sheet:
     visible: bool
     rows: list[list[Any]]
     formulas_without_value: frozenset[tuple[int, int]] = frozenset()
+    date1904: bool = False  # the workbook counts serial days from 1904 (old Mac Excel)
 
     def value(self, row: int, col: int) -> Any:
         if row < len(self.rows) and col < len(self.rows[row]):
@@ -70,6 +72,11 @@ class Book:
         if name not in self._cache:
             self._cache[name] = _load_sheet(self, name)
         return self._cache[name]
+
+    @cached_property
+    def date1904(self) -> bool:
+        """Whether serial day numbers count from 1904 (old Mac Excel); read once."""
+        return _date1904(self)
 
 
 def is_lock_file(path: Path) -> bool:
@@ -200,7 +207,22 @@ def _load_sheet(book: Book, name: str) -> Sheet:
     rows: list[list[Any]] = [[] for _ in range(top)]
     rows.extend([None] * left + [None if v == "" else v for v in r] for r in data)
     missing = _formulas_without_value(book, name) if book.kind == "xlsx" else frozenset()
-    return Sheet(name, book.visible.get(name, True), rows, missing)
+    return Sheet(name, book.visible.get(name, True), rows, missing, book.date1904)
+
+
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
+
+
+def _date1904(book: Book) -> bool:
+    """Whether an .xlsx uses the 1904 date system (python-calamine converts date-formatted
+    cells itself, but a bare serial typed into a date column is ours to convert)."""
+    if book.kind != "xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(book.path) as archive, archive.open("xl/workbook.xml") as part:
+            return bool(_DATE1904.search(part.read(1 << 16)))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return False
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -61,7 +61,7 @@ def parse_value(field: Field, raw: Any, ctx: SheetContext) -> Any:
         points = parse_decimal(raw)
         return points.quantize(Decimal(1)) if points == points.to_integral_value() else points
     if kind == "date":
-        return parse_date(raw)
+        return parse_date(raw, ctx.located.sheet.date1904)
     if kind == "yesno":
         return parse_yesno(raw)
     if kind == "period":
