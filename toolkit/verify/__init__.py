@@ -296,6 +296,8 @@ def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sou
     """Each input's SHA-256, then a fresh consolidation compared cell by cell."""
     from ..consolidate import consolidate
     from ..consolidate.workbook import write_workbook
+    from ..parallel import executor_for
+    from ..spool import Spool
 
     out = []
     listed = {f["path"] for f in manifest.files}
@@ -313,24 +315,30 @@ def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sou
     if used and fingerprint and used != fingerprint:
         out.append(finding("verify_config_differs", file, value=fingerprint[:12],
                            expected=used[:12]))
-    with tempfile.TemporaryDirectory(prefix="unionkit-verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="unionkit-verify-") as tmp, \
+            executor_for() as executor:
         fresh_path = Path(tmp) / "fresh.xlsx"
-        fresh = consolidate(sources, config, manifest.period or None)
+        fresh = consolidate(sources, config, manifest.period or None, executor,
+                            Spool(Path(tmp) / "spool"))
         write_workbook(fresh, config, fresh_path, manifest.options)
-        out += _differences(file, read_workbook(fresh_path), sheets)
+        out += _differences(file, read_workbook(fresh_path), sheets, len(manifest.files))
     return out
 
 
-def _differences(file: str, fresh: dict[str, SheetData],
-                 sheets: dict[str, SheetData]) -> list[Finding]:
-    """Cells where the workbook differs from a fresh consolidation (the first few)."""
+def _differences(file: str, fresh: dict[str, SheetData], sheets: dict[str, SheetData],
+                 files: int) -> list[Finding]:
+    """Cells where the workbook differs from a fresh consolidation (the first few). 趋势 and
+    审计提示 are left out — they also draw on the register's history, which the sources do not
+    hold (verify recomputes the audit flags itself) — and so are the manifest's run facts."""
     out: list[Finding] = []
     for name, new in fresh.items():
+        if name in (TREND, AUDIT):
+            continue
         old = sheets.get(name)
         if old is None:
             out.append(finding("verify_sheet_missing", file, None, None, None, name))
             continue
-        rows = max(len(new.rows), len(old.rows))
+        rows = files + 1 if name == MANIFEST else max(len(new.rows), len(old.rows))
         for r in range(rows):
             width = max(len(new.rows[r]) if r < len(new.rows) else 0,
                         len(old.rows[r]) if r < len(old.rows) else 0)
