@@ -68,20 +68,23 @@ def cells_xml(cells: Sequence[Any], kinds: Sequence[str], first_col: int = 0) ->
                                                                                   strict=True)))
 
 
-def write_row(ws: Any, row: int, xml: str, first_col: int, last_col: int) -> None:
-    """Rendered cells as row ``row`` (0-based) of a ``constant_memory`` worksheet."""
+def write_rows(ws: Any, row: int, rows: Sequence[str], first_col: int, last_col: int) -> None:
+    """Rendered rows as rows ``row``, ``row + 1``, … (0-based) of a ``constant_memory``
+    worksheet, in one write; every row spans ``first_col`` to ``last_col``."""
+    if not rows:
+        return
     ws._write_single_row(row)  # flush the row xlsxwriter holds, as its own writes do
     ws._check_dimensions(row, first_col)
-    ws._check_dimensions(row, last_col)
-    n = str(row + 1)
-    ws.fh.write(f'<row r="{n}">{xml.replace(ROW, n)}</row>')
+    ws._check_dimensions(row + len(rows) - 1, last_col)
+    ws.fh.write("".join(f'<row r="{n}">{xml.replace(ROW, str(n))}</row>'
+                        for n, xml in enumerate(rows, start=row + 1)))
 
 
 def write_cells(ws: Any, row: int, cells: Sequence[Any], kinds: Sequence[str]) -> None:
     """Typed values as a row (blanks skipped; an all-blank row writes nothing)."""
     filled = [c for c, value in enumerate(cells) if value is not None and value != ""]
     if filled:
-        write_row(ws, row, cells_xml(cells, kinds), filled[0], filled[-1])
+        write_rows(ws, row, [cells_xml(cells, kinds)], filled[0], filled[-1])
 
 
 @dataclass

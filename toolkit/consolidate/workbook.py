@@ -41,7 +41,7 @@ from .formulas import (
     subtotal,
     summary_letter,
 )
-from .stream import STYLE, STYLE_KINDS, cell_xml, write_row
+from .stream import STYLE, STYLE_KINDS, cell_xml, write_rows
 
 SUMMARY = "汇总"
 FINDINGS, AUDIT, MISSING, TREND, MANIFEST = "问题清单", "审计提示", "未报送", "趋势", "来源清单"
@@ -186,6 +186,23 @@ class _Pages:
         self.ends[-1] = r
         return self.ws, r
 
+    def put(self, rows: list[tuple[str, str]], last_col: int, digest: Digest) -> tuple[int, int]:
+        """Rendered (row XML, check) pairs in order, a page's worth per write, continuing on new
+        pages as they fill; each check goes into the digest under its page. Returns the
+        (page, row) of the first."""
+        first, done = None, 0
+        while done < len(rows):
+            if self.row >= self.max_rows:
+                self._open()
+            chunk = rows[done:done + self.max_rows - self.row]
+            write_rows(self.ws, self.row, [xml for xml, _ in chunk], 0, last_col)
+            digest.extend(self.names[-1], (check for _, check in chunk))
+            first = first or (len(self.names) - 1, self.row)
+            self.row += len(chunk)
+            self.ends[-1] = self.row - 1
+            done += len(chunk)
+        return first
+
     @property
     def last(self) -> tuple[int, int]:
         """(page, row) of the last row taken."""
@@ -234,15 +251,10 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
         if not detail or not detail.rows:
             continue
         codes = _row_codes(report)
-        start: tuple[int, int] | None = None
         ok = cell_xml(status_col, "ok", "text")
-        for source_row, head, tail, check in detail.rows:
-            ws, r = pages.take()
-            start = start or pages.last
-            codes_here = codes.get(source_row)
-            status = cell_xml(status_col, ",".join(codes_here), "text") if codes_here else ok
-            digest.add(pages.names[-1], check)
-            write_row(ws, r, head + status + tail, 0, status_col + 1)
+        start = pages.put([(head + (cell_xml(status_col, ",".join(codes[row]), "text")
+                                    if row in codes else ok) + tail, check)
+                           for row, head, tail, check in detail.rows], status_col + 1, digest)
         first = first or start
         _subtotal_row(pages, f"{branch} 小计", start, pages.last, detail.sums, template)
         for key, total in detail.sums.items():
