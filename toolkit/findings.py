@@ -16,9 +16,6 @@ from importlib import resources
 from typing import Any
 
 ERROR, WARNING = "error", "warning"
-STATUSES = ("ok", "warnings", "errors", "unreadable", "unrecognized")
-
-
 @dataclass(frozen=True)
 class Code:
     """One catalog entry."""

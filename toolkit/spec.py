@@ -74,13 +74,6 @@ class TemplateSpec:
                 return field
         raise SpecError(f"template {self.id} has no column {key!r}")
 
-    def header_field(self, key: str) -> Field:
-        """The header-block field with this key."""
-        for field in self.header:
-            if field.key == key:
-                return field
-        raise SpecError(f"template {self.id} has no header field {key!r}")
-
 
 TEMPLATE_IDS = ("roster", "dues", "ledger", "assessment")
 _FIELD_KEYS = {"key", "label", "aliases", "type", "required", "enum", "unique", "min", "max",

@@ -27,7 +27,7 @@ from .people import Person, make_person
 
 PERIOD = "2026-10"
 YEAR = "2026"
-PERIOD_START, PERIOD_END = date(2026, 10, 1), date(2026, 10, 31)
+PERIOD_END = date(2026, 10, 31)
 FEDERATION_NAME = "华东精密机械集团有限公司工会"
 
 #: code, name, kind, members, departments
