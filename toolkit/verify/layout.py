@@ -25,6 +25,7 @@ from ..consolidate.workbook import (
     page_name,
 )
 from ..errors import ToolkitError
+from ..money import round_fen
 from ..spec import TEMPLATE_IDS, load_spec
 from .reader import SheetData
 
@@ -169,7 +170,10 @@ def typed(kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind in ("money", "points"):
-        return number(value) if number(value) is not None else text(value)
+        n = number(value)
+        if n is None:
+            return text(value)
+        return round_fen(n) if kind == "money" else n
     if kind == "date":
         if isinstance(value, datetime):
             return value.date()
