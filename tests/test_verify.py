@@ -150,3 +150,10 @@ def test_libreoffice_round_trip_still_verifies(made, sample_config, tmp_path):
     resaved = recalculate(made, tmp_path / "lo")
     result = verify_workbook(resaved, sample_config)
     assert [f for f in result.findings if f.severity == "error"] == []
+
+
+def test_continuation_pages_verify(sample_config, tmp_path):
+    out = tmp_path / "paged.xlsx"
+    write_workbook(consolidate(INBOX, sample_config), sample_config, out, {}, max_rows=40)
+    result = verify_workbook(out, sample_config)
+    assert result.findings == [] and result.counts["sheets"] > 60
