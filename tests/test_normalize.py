@@ -94,3 +94,16 @@ def test_bare_serials_follow_the_workbooks_date_system(tmp_path):
         assert sheet.date1904 is system
         expected = date(2023, 3, 15) if not system else date(2027, 3, 16)
         assert parse_date(sheet.value(0, 0), sheet.date1904) == expected
+
+
+def test_legacy_xls_date_system_is_read(tmp_path):
+    import xlwt
+
+    from toolkit.read.workbook import open_book
+
+    for system in (False, True):
+        book = xlwt.Workbook()
+        book.dates_1904 = system
+        book.add_sheet("s").write(0, 0, 45000)
+        book.save(str(tmp_path / f"d{int(system)}.xls"))
+        assert open_book(tmp_path / f"d{int(system)}.xls").date1904 is system

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -124,23 +125,32 @@ def _head(path: Path, size: int) -> bytes:
         return handle.read(size)
 
 
-def _biff_encrypted(path: Path) -> bool:
-    """True when a BIFF8 workbook stream carries a FILEPASS record (password to open)."""
+def _biff_globals(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(record type, payload) of a BIFF8 workbook's globals, up to the first BOUNDSHEET, read
+    from the file's head (where the workbook stream starts)."""
     data = _head(path, 4 * 1024 * 1024)
-    start = data.find(b"\x09\x08\x10\x00\x00\x06")
-    if start < 0:
-        return False
-    pos = start
+    pos = data.find(b"\x09\x08\x10\x00\x00\x06")
+    if pos < 0:
+        return
     for _ in range(64):
         if pos + 4 > len(data):
-            return False
+            return
         kind, length = struct.unpack_from("<HH", data, pos)
-        if kind == 0x002F:
-            return True
-        if kind == 0x0085:  # BOUNDSHEET: past the globals' start, no FILEPASS
-            return False
+        if kind == 0x0085:  # BOUNDSHEET: the globals' records that matter are behind us
+            return
+        yield kind, data[pos + 4:pos + 4 + length]
         pos += 4 + length
-    return False
+
+
+def _biff_encrypted(path: Path) -> bool:
+    """True when a BIFF8 workbook stream carries a FILEPASS record (password to open)."""
+    return any(kind == 0x002F for kind, _ in _biff_globals(path))
+
+
+def _biff_date1904(path: Path) -> bool:
+    """True when a BIFF8 workbook's DATEMODE record says the 1904 date system."""
+    return any(kind == 0x0022 and payload[:2] == b"\x01\x00"
+               for kind, payload in _biff_globals(path))
 
 
 def _calamine_reason(exc: Exception) -> Unreadable:
@@ -216,6 +226,8 @@ _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
 def _date1904(book: Book) -> bool:
     """Whether an .xlsx uses the 1904 date system (python-calamine converts date-formatted
     cells itself, but a bare serial typed into a date column is ours to convert)."""
+    if book.kind == "xls":
+        return _biff_date1904(book.path)
     if book.kind != "xlsx":
         return False
     try:
