@@ -119,15 +119,8 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
                                 result.digest_found, expected=manifest.digest))
     findings += _row_counts(name, manifest, details)
     findings += _status(name, sheets, details)
-    checked = 0
-    for detail in (d for d in details.values() if d is not None):
-        more, n = check_detail(name, detail)
-        findings += more
-        checked += n
-    if SUMMARY in sheets:
-        more, n = check_summary(name, sheets[SUMMARY], details, params)
-        findings += more
-        checked += n
+    more, checked = _arithmetic(name, sheets, details, params)
+    findings += more
     result.audit = audit(_audit_rows(details), config)
     result.counts = {"sheets": len(sheets), "detail_rows": sum(
         len(d.rows) for d in details.values() if d), "figures": checked,
@@ -136,6 +129,21 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         findings += _provenance(name, sheets, manifest, Path(sources), config,
                                 config_fingerprint)
     return result
+
+
+def _arithmetic(file: str, sheets: dict[str, SheetData], details: dict[str, Detail | None],
+                params: Any) -> tuple[list[Finding], int]:
+    """Every subtotal, total and 汇总 figure (:mod:`.totals`); findings and cells checked."""
+    findings, checked = [], 0
+    for detail in (d for d in details.values() if d is not None):
+        more, n = check_detail(file, detail)
+        findings += more
+        checked += n
+    if SUMMARY in sheets:
+        more, n = check_summary(file, sheets[SUMMARY], details, params)
+        findings += more
+        checked += n
+    return findings, checked
 
 
 def _sniff(path: Path) -> None:
