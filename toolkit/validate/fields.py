@@ -7,6 +7,7 @@ other checks of the row still run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -33,46 +34,56 @@ def _text(value: Any) -> str:
     return clean_text(value)
 
 
+def _id_number(field: Field, raw: Any, ctx: SheetContext) -> str:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        raise BadValue("id_as_number")
+    text = _text(raw).upper()
+    if not resident_id_shape_ok(text):
+        raise BadValue("id_format")
+    if not resident_id_valid(text):
+        raise BadValue("id_checksum")
+    return text
+
+
+def _mobile(field: Field, raw: Any, ctx: SheetContext) -> str:
+    text = _text(raw).replace("-", "").replace(" ", "")
+    if not mobile_valid(text):
+        raise BadValue("mobile_format")
+    return text
+
+
+def _points(field: Field, raw: Any, ctx: SheetContext) -> Decimal:
+    points = parse_decimal(raw)
+    return points.quantize(Decimal(1)) if points == points.to_integral_value() else points
+
+
+def _enum(field: Field, raw: Any, ctx: SheetContext) -> str:
+    text = _text(raw)
+    allowed = ctx.config.accounts if field.enum == "accounts" else enumerations()[field.enum]
+    if text not in allowed:
+        raise BadValue("account_unknown" if field.enum == "accounts" else "not_in_list")
+    return text
+
+
+#: One parser per field type (spec.FIELD_TYPES); each raises BadValue with the finding code.
+_PARSERS: dict[str, Callable[[Field, Any, SheetContext], Any]] = {
+    "text": lambda field, raw, ctx: _text(raw),
+    "branch_code": lambda field, raw, ctx: _text(raw).upper(),
+    "id_number": _id_number,
+    "mobile": _mobile,
+    "int": lambda field, raw, ctx: parse_int(raw),
+    "money": lambda field, raw, ctx: parse_money(raw),
+    "points": _points,
+    "date": lambda field, raw, ctx: parse_date(raw, ctx.located.sheet.date1904),
+    "yesno": lambda field, raw, ctx: parse_yesno(raw),
+    "period": lambda field, raw, ctx: parse_period(raw, ctx.spec.period),
+    "enum": _enum,
+}
+
+
 def parse_value(field: Field, raw: Any, ctx: SheetContext) -> Any:
     """One cell as its field's type; raises BadValue with the finding code."""
-    kind = field.type
-    if kind == "id_number":
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            raise BadValue("id_as_number")
-        text = _text(raw).upper()
-        if not resident_id_shape_ok(text):
-            raise BadValue("id_format")
-        if not resident_id_valid(text):
-            raise BadValue("id_checksum")
-        return text
-    if kind == "mobile":
-        text = _text(raw).replace("-", "").replace(" ", "")
-        if not mobile_valid(text):
-            raise BadValue("mobile_format")
-        return text
-    if kind in ("text", "branch_code"):
-        text = _text(raw)
-        return text.upper() if kind == "branch_code" else text
-    if kind == "int":
-        return parse_int(raw)
-    if kind == "money":
-        return parse_money(raw)
-    if kind == "points":
-        points = parse_decimal(raw)
-        return points.quantize(Decimal(1)) if points == points.to_integral_value() else points
-    if kind == "date":
-        return parse_date(raw, ctx.located.sheet.date1904)
-    if kind == "yesno":
-        return parse_yesno(raw)
-    if kind == "period":
-        return parse_period(raw, ctx.spec.period)
-    if kind == "enum":
-        text = _text(raw)
-        allowed = ctx.config.accounts if field.enum == "accounts" else enumerations()[field.enum]
-        if text not in allowed:
-            raise BadValue("account_unknown" if field.enum == "accounts" else "not_in_list")
-        return text
-    raise BadValue("bad_amount")  # pragma: no cover - FIELD_TYPES is closed
+    return _PARSERS[field.type](field, raw, ctx)
 
 
 def check_range(field: Field, value: Any) -> tuple[str, Decimal] | None:
@@ -138,8 +149,10 @@ def read_table(ctx: SheetContext) -> None:
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
     fields = [(ctx.spec.column(key), col) for key, col in mapped]
     missing_values = located.sheet.formulas_without_value
-    for r in range(located.header_row + 1, len(located.sheet.rows)):
-        kind = _row_kind(located.sheet.rows[r])
+    rows = located.sheet.rows
+    for r in range(located.header_row + 1, len(rows)):
+        row = rows[r]
+        kind = _row_kind(row)
         if kind in ("blank", "hint"):
             continue
         if kind == "total":
@@ -148,9 +161,10 @@ def read_table(ctx: SheetContext) -> None:
         if kind == "note":
             break
         record = Record(r, {})
+        width = len(row)
         for field, col in fields:
-            _read_cell(ctx, record, field, located.sheet.value(r, col),
-                       (r, col) in missing_values)
+            _read_cell(ctx, record, field, row[col] if col < width else None,
+                       bool(missing_values) and (r, col) in missing_values)
         ctx.records.append(record)
 
 
