@@ -17,7 +17,6 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +43,11 @@ from ..integrity import Digest, changed_cells, file_sha256
 from ..layout import a1
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
-from ..spec import load_spec
-from ..validate.rules import OUTFLOWS
-from .layout import Detail, Manifest, NotUnionkit, read_details, read_manifest, text
-from .reader import SheetData, read_workbook
-from .totals import check_detail, check_summary
+from ..spec import TEMPLATE_IDS
+from .layout import Manifest, NotUnionkit, read_manifest, text
+from .reader import SheetData, Workbook, read_workbook
+from .scan import Tally, scan_detail
+from .totals import check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
 
@@ -92,89 +91,81 @@ class Verification:
 
 def verify_workbook(path: Path, config: FederationConfig, sources: Path | None = None,
                     config_fingerprint: str | None = None) -> Verification:
-    """Verify ``path``; raises NotUnionkit (or ToolkitError) when it cannot be verified at all."""
+    """Verify ``path``; raises NotUnionkit (or ToolkitError) when it cannot be verified at all.
+
+    The checks run in the order the writer chained the rows into the digest: 汇总, the detail
+    pages (scanned a page at a time, :mod:`.scan`), the list sheets, the manifest.
+    """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"workbook not found: {path}")
     if sources is not None and not Path(sources).is_dir():
         raise UsageError(f"--sources is not a folder: {sources}")
     _sniff(path)
-    sheets = read_workbook(path)
-    manifest = read_manifest(sheets)
+    book = read_workbook(path)
+    manifest = read_manifest(book)
     params = manifest.parameters()
-    details = read_details(sheets)
     name = path.name
     result = Verification(str(path), file_sha256(path), manifest.period, manifest.digest, "")
     findings = result.findings
-    findings += _structure(name, sheets, details)
-    uncalculated = sum(sheet.value(r, c) is None for sheet in sheets.values()
-                       for r, c in sheet.formulas)
-    if uncalculated:
-        findings.append(finding("verify_not_calculated", name, value=uncalculated))
-    digest = Digest()
-    findings += _checks(name, sheets, details, manifest, digest)
+    findings += _structure(name, book)
+    digest, tally = Digest(), Tally()
+    findings += _summary_rows(name, book.sheet(SUMMARY), digest)
+    codes = _error_codes(book.sheet(FINDINGS))
+    for template in TEMPLATE_IDS:
+        findings += scan_detail(name, book, template, codes, digest, tally)
+    for sheet_name, heads in LIST_SHEETS:
+        sheet = book.sheet(sheet_name)
+        findings += _check_rows(name, sheet, _list_rows(sheet, len(heads)), digest)
+    findings += _check_rows(name, book.sheet(MANIFEST), manifest.checks, digest)
     result.digest_found = digest.hexdigest()
     if result.digest_found != manifest.digest:
         findings.append(finding("verify_digest_mismatch", name, MANIFEST, None, None,
                                 result.digest_found, expected=manifest.digest))
-    findings += _row_counts(name, manifest, details)
-    findings += _status(name, sheets, details)
-    more, checked = _arithmetic(name, sheets, details, params)
-    findings += more
-    result.audit = audit(_audit_rows(details), config)
-    result.counts = {"sheets": len(sheets), "detail_rows": sum(
-        len(d.rows) for d in details.values() if d), "figures": checked,
-        "source_files": len(manifest.files)}
+    findings += _row_counts(name, manifest, tally)
+    checked = tally.checked
+    if book.sheet(SUMMARY) is not None:
+        more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params)
+        findings += more
+        checked += n
+    uncalculated = sum(book.uncalculated.values())
+    if uncalculated:
+        findings.append(finding("verify_not_calculated", name, value=uncalculated))
+    result.audit = audit(Rows(dict(tally.members), dict(tally.collected), tally.dues,
+                              tally.ledger), config)
+    result.counts = {"sheets": len(book.names), "detail_rows": tally.rows, "figures": checked,
+                     "source_files": len(manifest.files)}
     if sources is not None:
-        findings += _provenance(name, sheets, manifest, Path(sources), config,
+        findings += _provenance(name, book, manifest, Path(sources), config,
                                 config_fingerprint)
     return result
-
-
-def _arithmetic(file: str, sheets: dict[str, SheetData], details: dict[str, Detail | None],
-                params: Any) -> tuple[list[Finding], int]:
-    """Every subtotal, total and 汇总 figure (:mod:`.totals`); findings and cells checked."""
-    findings, checked = [], 0
-    for detail in (d for d in details.values() if d is not None):
-        more, n = check_detail(file, detail)
-        findings += more
-        checked += n
-    if SUMMARY in sheets:
-        more, n = check_summary(file, sheets[SUMMARY], details, params)
-        findings += more
-        checked += n
-    return findings, checked
 
 
 def _sniff(path: Path) -> None:
     """Refuse early, with the reader's own guards (bombs, encryption, other formats), anything
     that cannot be a unionkit workbook — before any sheet is loaded."""
     try:
-        book = open_book(path)
+        opened = open_book(path)
     except Unreadable as exc:
         reason = finding(exc.code, path.name, detail=exc.detail).message("en")
         raise ToolkitError(f"cannot read {path}: {reason}") from exc
-    if book.kind != "xlsx" or MANIFEST not in book.names:
+    if opened.kind != "xlsx" or MANIFEST not in opened.names:
         raise NotUnionkit(f"{path.name} is not a workbook unionkit generated "
                           f"(no {MANIFEST} sheet in an .xlsx)")
 
 
-def _structure(file: str, sheets: dict[str, SheetData],
-               details: dict[str, Detail | None]) -> list[Finding]:
+#: The plain list sheets, in the writer's order, with their headers.
+LIST_SHEETS = ((FINDINGS, FINDINGS_HEADS), (AUDIT, AUDIT_HEADS), (MISSING, MISSING_HEADS),
+               (TREND, TREND_HEADS))
+
+
+def _structure(file: str, book: Workbook) -> list[Finding]:
+    """汇总 and the list sheets exist with unionkit's headers (detail pages: :mod:`.scan`)."""
     expected = {SUMMARY: (1, [label for _, label, _ in SUMMARY_COLUMNS] + [CHECK_LABEL]),
-                FINDINGS: (0, [*FINDINGS_HEADS, CHECK_LABEL]),
-                AUDIT: (0, [*AUDIT_HEADS, CHECK_LABEL]),
-                MISSING: (0, [*MISSING_HEADS, CHECK_LABEL]),
-                TREND: (0, [*TREND_HEADS, CHECK_LABEL])}
-    for template, detail in details.items():
-        title = load_spec(template).title
-        if detail is None:
-            expected[title] = (1, [])
-        else:
-            expected.update({n: (1, detail.heads) for n in detail.names})
+                **{name: (0, [*heads, CHECK_LABEL]) for name, heads in LIST_SHEETS}}
     out = []
     for sheet_name, (row, heads) in expected.items():
-        sheet = sheets.get(sheet_name)
+        sheet = book.sheet(sheet_name)
         found = [text(sheet.value(row, c)) for c in range(len(heads))] if sheet else None
         if sheet is None or found != heads:
             out.append(finding("verify_sheet_missing", file, sheet_name if sheet else None,
@@ -183,8 +174,7 @@ def _structure(file: str, sheets: dict[str, SheetData],
 
 
 def _check_rows(file: str, sheet: SheetData | None, rows: list[tuple[int, list, Any]],
-                digest: Digest, first_col: int = 0,
-                columns: list[int] | None = None) -> list[Finding]:
+                digest: Digest, columns: list[int] | None = None) -> list[Finding]:
     """Row checks of one sheet; each row adds its check cell to the digest."""
     out = []
     for r, cells, check in rows:
@@ -194,12 +184,12 @@ def _check_rows(file: str, sheet: SheetData | None, rows: list[tuple[int, list, 
             continue
         if not check:
             out.append(finding("verify_check_missing", file, sheet.name if sheet else None,
-                               a1(r, first_col), None, None))
+                               a1(r, 0), None, None))
             continue
         for i in changed:
-            col = columns[i] if columns else first_col + i
             out.append(finding("verify_cell_edited", file, sheet.name if sheet else None,
-                               a1(r, col), None, text(cells[i]) or "（空）"))
+                               a1(r, columns[i] if columns else i), None,
+                               text(cells[i]) or "（空）"))
     return out
 
 
@@ -214,92 +204,44 @@ def _list_rows(sheet: SheetData | None, width: int) -> list[tuple[int, list, Any
     return rows
 
 
-def _checks(file: str, sheets: dict[str, SheetData], details: dict[str, Detail | None],
-            manifest: Manifest, digest: Digest) -> list[Finding]:
-    """Every checked row, in the order the writer chained them into the digest."""
-    out = []
-    summary = sheets.get(SUMMARY)
-    if summary is not None:
-        columns = [SUMMARY_KEYS.index(k) for k in SUMMARY_VALUES]
-        rows, r = [], FIRST_DATA_ROW
-        while r < len(summary.rows) and summary.value(r, 0) not in (None, "合计"):
-            rows.append((r, [summary.value(r, c) for c in columns],
-                         summary.value(r, len(SUMMARY_COLUMNS))))
-            r += 1
-        out += _check_rows(file, summary, rows, digest, columns=columns)
-    for detail in (d for d in details.values() if d is not None):
-        for p, page in enumerate(detail.pages):
-            rows = [(row.row, row.cells, row.check) for row in detail.rows if row.page == p]
-            out += _check_rows(file, page, rows, digest)
-    for name, heads in ((FINDINGS, FINDINGS_HEADS), (AUDIT, AUDIT_HEADS),
-                        (MISSING, MISSING_HEADS), (TREND, TREND_HEADS)):
-        out += _check_rows(file, sheets.get(name), _list_rows(sheets.get(name), len(heads)),
-                           digest)
-    out += _check_rows(file, sheets.get(MANIFEST), manifest.checks, digest)
-    return out
+def _summary_rows(file: str, summary: SheetData | None, digest: Digest) -> list[Finding]:
+    """The row checks of 汇总's typed cells (its formulas are checked by :mod:`.totals`)."""
+    if summary is None:
+        return []
+    columns = [SUMMARY_KEYS.index(k) for k in SUMMARY_VALUES]
+    rows, r = [], FIRST_DATA_ROW
+    while r < len(summary.rows) and summary.value(r, 0) not in (None, "合计"):
+        rows.append((r, [summary.value(r, c) for c in columns],
+                     summary.value(r, len(SUMMARY_COLUMNS))))
+        r += 1
+    return _check_rows(file, summary, rows, digest, columns=columns)
 
 
-def _row_counts(file: str, manifest: Manifest, details: dict[str, Detail | None]) -> list:
+def _row_counts(file: str, manifest: Manifest, tally: Tally) -> list[Finding]:
     """Rows per source file in the detail sheets against the manifest's 行数."""
-    found: dict[str, int] = defaultdict(int)
-    for detail in (d for d in details.values() if d is not None):
-        for row in detail.rows:
-            found[row.source] += 1
     out = []
+    wanted = (manifest.period, manifest.period[:4])
     for f in manifest.files:
-        wanted = (manifest.period, manifest.period[:4])
         chosen = f["template"] and f["branch"] and f["period"] in wanted \
             and not f["superseded_by"] and f["status"] not in ("unreadable", "unrecognized")
-        if chosen and found.get(f["path"], 0) != f["rows"]:
+        if chosen and tally.sources.get(f["path"], 0) != f["rows"]:
             out.append(finding("verify_rows_changed", file, MANIFEST, None, None, f["path"],
-                               expected=f["rows"], found=found.get(f["path"], 0)))
+                               expected=f["rows"], found=tally.sources.get(f["path"], 0)))
     return out
 
 
-def _status(file: str, sheets: dict[str, SheetData],
-            details: dict[str, Detail | None]) -> list[Finding]:
-    """The 状态 column against the error codes 问题清单 lists for each source row."""
+def _error_codes(sheet: SheetData | None) -> dict[tuple[str, int], list[str]]:
+    """(source file, row) → the error codes 问题清单 lists there: what 状态 must say."""
     codes: dict[tuple[str, int], list[str]] = defaultdict(list)
     error = STATUS["zh"][ERROR]
-    for _, cells, _ in _list_rows(sheets.get(FINDINGS), len(FINDINGS_HEADS)):
-        where = text(cells[2])
-        digits = "".join(ch for ch in where if ch.isdigit())
+    for _, cells, _ in _list_rows(sheet, len(FINDINGS_HEADS)):
+        digits = "".join(ch for ch in text(cells[2]) if ch.isdigit())
         if digits and text(cells[3]) == error:
             codes[(text(cells[0]), int(digits))].append(text(cells[4]))
-    out = []
-    for detail in (d for d in details.values() if d is not None):
-        status_col = len(detail.heads) - 2
-        for row in detail.rows:
-            expected = ",".join(codes.get((row.source, row.source_row), [])) or "ok"
-            if text(row.status) != expected:
-                out.append(finding("verify_status_wrong", file, detail.pages[row.page].name,
-                                   a1(row.row, status_col), None, text(row.status),
-                                   expected=expected))
-    return out
+    return codes
 
 
-def _audit_rows(details: dict[str, Detail | None]) -> Rows:
-    """The audit's inputs, rebuilt from the workbook's own detail sheets."""
-    members: dict[str, int] = defaultdict(int)
-    collected: dict[str, Decimal] = defaultdict(Decimal)
-    dues, ledger = [], []
-    for template, detail in details.items():
-        if detail is None or template not in ("roster", "dues", "ledger"):
-            continue
-        for row in detail.rows:
-            values = detail.values(row)
-            if template == "roster":
-                members[row.branch] += values.get("change_type") not in OUTFLOWS
-            elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
-                collected[row.branch] += values["dues_paid"]
-                if values.get("id_number") and values["dues_paid"]:
-                    dues.append(values)
-            elif template == "ledger":
-                ledger.append(values)
-    return Rows(dict(members), dict(collected), dues, ledger)
-
-
-def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sources: Path,
+def _provenance(file: str, book: Workbook, manifest: Manifest, sources: Path,
                 config: FederationConfig, fingerprint: str | None) -> list[Finding]:
     """Each input's SHA-256, then a fresh consolidation compared cell by cell."""
     from ..consolidate import consolidate
@@ -329,20 +271,19 @@ def _provenance(file: str, sheets: dict[str, SheetData], manifest: Manifest, sou
         fresh = consolidate(sources, config, manifest.period or None, executor,
                             Spool(Path(tmp) / "spool"))
         write_workbook(fresh, config, fresh_path, manifest.options)
-        out += _differences(file, read_workbook(fresh_path), sheets, len(manifest.files))
+        out += _differences(file, read_workbook(fresh_path), book, len(manifest.files))
     return out
 
 
-def _differences(file: str, fresh: dict[str, SheetData], sheets: dict[str, SheetData],
-                 files: int) -> list[Finding]:
+def _differences(file: str, fresh: Workbook, book: Workbook, files: int) -> list[Finding]:
     """Cells where the workbook differs from a fresh consolidation (the first few). 趋势 and
     审计提示 are left out — they also draw on the register's history, which the sources do not
     hold (verify recomputes the audit flags itself) — and so are the manifest's run facts."""
     out: list[Finding] = []
-    for name, new in fresh.items():
+    for name in fresh.names:
         if name in (TREND, AUDIT):
             continue
-        old = sheets.get(name)
+        new, old = fresh.sheet(name), book.sheet(name)
         if old is None:
             out.append(finding("verify_sheet_missing", file, None, None, None, name))
             continue
@@ -357,4 +298,6 @@ def _differences(file: str, fresh: dict[str, SheetData], sheets: dict[str, Sheet
                                        None, text(b) or "（空）", expected=text(a) or "（空）"))
                     if len(out) >= RECONSOLIDATION_SHOWN:
                         return out
+        fresh.release(name)
+        book.release(name)
     return out

@@ -1,4 +1,4 @@
-"""What a unionkit workbook looks like, read back: its manifest, detail pages and rows.
+"""What a unionkit workbook looks like, read back: its manifest, and cells typed as written.
 
 Verify trusts nothing but the definitions the writer used (sheet names, headers, formula
 builders); every value comes from the file being verified.
@@ -7,12 +7,12 @@ builders); every value comes from the file being verified.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..consolidate.formulas import FIRST_DATA_ROW, Parameters
+from ..consolidate.formulas import Parameters
 from ..consolidate.workbook import (
     CHECK_LABEL,
     FACT_DIGEST,
@@ -22,12 +22,10 @@ from ..consolidate.workbook import (
     FACT_TOOL,
     MANIFEST,
     MANIFEST_HEADS,
-    page_name,
 )
 from ..errors import ToolkitError
 from ..money import round_fen
-from ..spec import TEMPLATE_IDS, load_spec
-from .reader import SheetData
+from .reader import Workbook
 
 
 class NotUnionkit(ToolkitError):
@@ -79,8 +77,8 @@ class Manifest:
             raise NotUnionkit(f"the manifest's {FACT_PARAMETERS} cannot be read") from exc
 
 
-def read_manifest(sheets: dict[str, SheetData]) -> Manifest:
-    sheet = sheets.get(MANIFEST)
+def read_manifest(book: Workbook) -> Manifest:
+    sheet = book.sheet(MANIFEST)
     if sheet is None:
         raise NotUnionkit(f"no {MANIFEST} sheet: not a workbook unionkit generated")
     heads = [text(sheet.value(0, c)) for c in range(len(MANIFEST_HEADS) + 1)]
@@ -103,67 +101,6 @@ def read_manifest(sheets: dict[str, SheetData]) -> Manifest:
     return Manifest(files, facts, checks)
 
 
-@dataclass
-class DetailRow:
-    """A data row of a detail sheet."""
-
-    page: int
-    row: int  # 0-based
-    cells: list[Any]  # 分会代码 … 来源行 (what the row check covers)
-    status: Any
-    check: Any
-
-    @property
-    def branch(self) -> str:
-        return text(self.cells[0])
-
-    @property
-    def source(self) -> str:
-        return text(self.cells[-2])
-
-    @property
-    def source_row(self) -> int:
-        return int(number(self.cells[-1]) or 0)
-
-
-@dataclass
-class TotalRow:
-    page: int
-    row: int
-    label: str  # "FH01 小计" or "合计"
-    start: tuple[int, int] | None = None  # first and last data row it covers
-    end: tuple[int, int] | None = None
-
-
-@dataclass
-class Detail:
-    """One template's detail sheet, across its pages."""
-
-    template: str
-    pages: list[SheetData] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
-    rows: list[DetailRow] = field(default_factory=list)
-    totals: list[TotalRow] = field(default_factory=list)
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.pages]
-
-    @property
-    def heads(self) -> list[str]:
-        spec = load_spec(self.template)
-        return ["分会代码", *(c.label for c in spec.columns), "来源文件", "来源行", "状态",
-                CHECK_LABEL]
-
-    def values(self, row: DetailRow) -> dict[str, Any]:
-        """A row's cells by spec key, typed as the spec says (for recomputing and auditing)."""
-        spec = load_spec(self.template)
-        out: dict[str, Any] = {"branch": row.branch, "file": row.source, "row": row.source_row}
-        for field_, value in zip(spec.columns, row.cells[1:-2], strict=True):
-            out[field_.key] = typed(field_.type, value)
-        return out
-
-
 def typed(kind: str, value: Any) -> Any:
     """A cell read back as the type its column was written with; text when it was kept as
     the clerk typed it (a value that did not parse)."""
@@ -182,44 +119,3 @@ def typed(kind: str, value: Any) -> Any:
         n = number(value)
         return int(n) if n is not None and n == n.to_integral_value() else text(value)
     return text(value)
-
-
-def read_detail(sheets: dict[str, SheetData], template: str) -> Detail | None:
-    """A template's pages and rows; None when its first page is missing."""
-    title = load_spec(template).title
-    detail = Detail(template)
-    while (page := sheets.get(page_name(title, len(detail.pages)))) is not None:
-        detail.pages.append(page)
-    if not detail.pages:
-        return None
-    width = len(detail.heads) - 2  # up to 来源行
-    open_start: tuple[int, int] | None = None
-    first: tuple[int, int] | None = None
-    last: tuple[int, int] | None = None  # the last data row
-    previous: tuple[int, int] | None = None  # the last row of any kind
-    for p, page in enumerate(detail.pages):
-        end = FIRST_DATA_ROW - 1
-        for r in range(FIRST_DATA_ROW, len(page.rows)):
-            label = text(page.value(r, 0))
-            if not label:
-                continue
-            end = r
-            if label.endswith(" 小计") or label == "合计":
-                # a 小计 covers its branch's rows; the 合计 everything above it (SUBTOTAL skips
-                # the 小计 rows inside), exactly as the writer ranged them
-                covers = (first, previous) if label == "合计" else (open_start, last)
-                detail.totals.append(TotalRow(p, r, label, *covers))
-                open_start, previous = None, (p, r)
-                continue
-            cells = [page.value(r, c) for c in range(width)]
-            detail.rows.append(DetailRow(p, r, cells, page.value(r, width),
-                                         page.value(r, width + 1)))
-            open_start = open_start or (p, r)
-            first = first or (p, r)
-            last = previous = (p, r)
-        detail.ends.append(end)
-    return detail
-
-
-def read_details(sheets: dict[str, SheetData]) -> dict[str, Detail | None]:
-    return {t: read_detail(sheets, t) for t in TEMPLATE_IDS}

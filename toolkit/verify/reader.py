@@ -1,4 +1,4 @@
-"""Read a generated workbook back: every cell's value (python-calamine) and every formula.
+"""Read a generated workbook back, a sheet at a time: values (python-calamine) and formulas.
 
 python-calamine gives cached values fast but no formulas; the formulas come from a byte scan of
 each sheet's XML, streamed in blocks, so a sheet of a million rows is never held as a tree.
@@ -47,26 +47,51 @@ class SheetData:
         return self.formulas.get((row, col))
 
 
-def read_workbook(path: Path) -> dict[str, SheetData]:
-    """Every sheet of an .xlsx, in workbook order. Raises ToolkitError when it cannot be read."""
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheets = {}
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            sheets[name] = SheetData(name, sheet.to_python(skip_empty_area=False))
-    except Exception as exc:  # calamine raises its own error types for every unreadable file
-        raise ToolkitError(f"cannot read {path} as an .xlsx workbook: {exc}") from exc
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for name, data in sheets.items():
+class Workbook:
+    """A workbook read one sheet at a time: :meth:`sheet` loads a sheet's values and formulas,
+    :meth:`release` forgets it, so a detail sheet of a million rows is in memory alone."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self._book = CalamineWorkbook.from_path(str(path))
+            self.names: list[str] = list(self._book.sheet_names)
+        except Exception as exc:  # calamine raises its own error types for every unreadable file
+            raise ToolkitError(f"cannot read {path} as an .xlsx workbook: {exc}") from exc
+        self._cache: dict[str, SheetData] = {}
+        self.uncalculated: dict[str, int] = {}  # formulas without a cached value, per sheet
+
+    def sheet(self, name: str) -> SheetData | None:
+        """The sheet called ``name`` (None when there is none)."""
+        if name not in self.names:
+            return None
+        if name not in self._cache:
+            self._cache[name] = self._load(name)
+        return self._cache[name]
+
+    def release(self, name: str) -> None:
+        self._cache.pop(name, None)
+
+    def _load(self, name: str) -> SheetData:
+        try:
+            data = SheetData(name, self._book.get_sheet_by_name(name).to_python(
+                skip_empty_area=False))
+            with zipfile.ZipFile(self.path) as archive:
                 part = sheet_part(archive, name)
                 if part is not None:
                     with archive.open(part) as stream:
                         data.formulas = dict(_formulas(stream))
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ToolkitError(f"cannot read the formulas of {path}: {exc}") from exc
-    return sheets
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise ToolkitError(f"cannot read the formulas of {self.path}: {exc}") from exc
+        except Exception as exc:  # calamine's errors for a sheet it cannot read
+            raise ToolkitError(f"cannot read sheet {name} of {self.path}: {exc}") from exc
+        self.uncalculated[name] = sum(data.value(r, c) is None for r, c in data.formulas)
+        return data
+
+
+def read_workbook(path: Path) -> Workbook:
+    """An .xlsx to read sheet by sheet. Raises ToolkitError when it cannot be opened."""
+    return Workbook(path)
 
 
 def _blocks(stream: Any, size: int = 1 << 22) -> Iterator[bytes]:
@@ -110,4 +135,4 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-__all__ = ["SheetData", "read_workbook"]
+__all__ = ["SheetData", "Workbook", "read_workbook"]

@@ -1,4 +1,5 @@
-"""Arithmetic: every subtotal, total and 汇总 figure recomputed in Decimal from the detail rows.
+"""Arithmetic: every 汇总 figure recomputed in Decimal from the detail rows (the subtotals are
+checked as the detail pages are scanned, :mod:`.scan`), and the comparison they share.
 
 Each derived cell must hold the formula the writer's own builders give for the workbook's layout
 (compared by meaning, so a LibreOffice or Excel re-save still passes), and its cached value must
@@ -7,13 +8,11 @@ equal the figure recomputed here from the detail rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from ..consolidate.formulas import (
     FIRST_DATA_ROW,
-    JOINS,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
@@ -21,24 +20,19 @@ from ..consolidate.formulas import (
     TOTALLED,
     Parameters,
     SummaryFormulas,
-    detail_letters,
-    detail_sums,
     normalize_formula,
-    page_spans,
-    subtotal,
 )
 from ..findings import Finding, finding
 from ..layout import a1
 from ..money import round_fen
 from ..spec import load_spec
-from ..validate.rules import OUTFLOWS
-from .layout import Detail, number, text
+from .layout import number, text
 from .reader import SheetData
 
 FEN = Decimal("0.01")
 
 
-def _compare(where: tuple[str, SheetData, int, int], label: str, formula: str | None,
+def compare(where: tuple[str, SheetData, int, int], label: str, formula: str | None,
              expected: Any, kind: str) -> list[Finding]:
     """A derived cell against its expected formula and value."""
     file, sheet, r, c = where
@@ -76,74 +70,17 @@ def _shown(value: Any) -> str:
     return text(value) if n is None else format(n.normalize(), "f")
 
 
-def check_detail(file: str, detail: Detail) -> tuple[list[Finding], int]:
-    """Every 小计 and 合计 of a detail sheet; returns findings and how many cells were checked."""
-    letters = detail_letters(detail.template)
-    keys = [c.key for c in load_spec(detail.template).columns]
-    sums = detail_sums(detail.template)
-    columns = {k: keys.index(k) + 1 for k in sums}
-    values = {(row.page, row.row): row for row in detail.rows}
-    out, checked = [], 0
-    for total in detail.totals:
-        page = detail.pages[total.page]
-        if total.start is None or total.end is None:
-            continue
-        spans = page_spans(total.start, total.end, total.page, detail.names, detail.ends)
-        for key in sums:
-            expected = sum((number(values[(p, r)].cells[columns[key]]) or Decimal(0)
-                            for p, r in _positions(detail, total.start, total.end)
-                            if (p, r) in values), Decimal(0))
-            out += _compare((file, page, total.row, columns[key]), total.label,
-                            subtotal(letters[key], spans), expected, "money")
-            checked += 1
-    return out, checked
-
-
-def _positions(detail: Detail, start: tuple[int, int], end: tuple[int, int]):
-    for p in range(start[0], end[0] + 1):
-        first = start[1] if p == start[0] else FIRST_DATA_ROW
-        last = end[1] if p == end[0] else detail.ends[p]
-        for r in range(first, last + 1):
-            yield p, r
-
-
-def branch_figures(details: dict[str, Detail | None]) -> dict[str, dict[str, Any]]:
-    """Per branch, the 汇总 figures that come from detail rows, recomputed here."""
-    figures: dict[str, dict[str, Any]] = defaultdict(lambda: defaultdict(lambda: Decimal(0)))
-    for template, detail in details.items():
-        if detail is None:
-            continue
-        for row in detail.rows:
-            values, fig = detail.values(row), figures[row.branch]
-            if template == "roster":
-                change = values.get("change_type")
-                staying = change not in OUTFLOWS
-                fig["members"] += staying
-                fig["joins"] += change in JOINS
-                fig["outflows"] += not staying
-                fig["activists"] += staying and values.get("activist") == "是"
-            elif template == "assessment":
-                fig["assessed"] = True
-                fig["vetoes"] += values.get("veto") == "是"
-            for key, target in (("dues_due", "dues_due"), ("dues_paid", "dues_paid"),
-                                ("income", "income"), ("expense", "expense"),
-                                ("review_score", "score")):
-                if key in values and isinstance(values[key], Decimal):
-                    fig[target] += values[key]
-    return figures
-
-
-def check_summary(file: str, sheet: SheetData, details: dict[str, Detail | None],
-                  params: Parameters) -> tuple[list[Finding], int]:
-    """Every derived 汇总 cell and the totals row."""
+def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]],
+                  pages: dict[str, list[str]], params: Parameters) -> tuple[list[Finding], int]:
+    """Every derived 汇总 cell and the totals row, against the figures the detail scan
+    recomputed (``figures``: branch → figures; ``pages``: template → detail page names)."""
     rows = []
     r = FIRST_DATA_ROW
     while r < len(sheet.rows) and sheet.value(r, 0) is not None and text(sheet.value(r, 0)) != "合计":
         rows.append(r)
         r += 1
-    pages = {t: (d.names if d else [load_spec(t).title]) for t, d in details.items()}
+    pages = {t: names or [load_spec(t).title] for t, names in pages.items()}
     formulas = SummaryFormulas(pages, params, len(rows))
-    figures = branch_figures(details)
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
                      for r in rows]
     scores = [e["score"] for e in expected_rows if e.get("score") is not None]
@@ -157,7 +94,7 @@ def check_summary(file: str, sheet: SheetData, details: dict[str, Detail | None]
                 continue
             formula = formulas.formula(key, r + 1)
             c = SUMMARY_KEYS.index(key)
-            out += _compare((file, sheet, r, c), labels[key], formula, expected[key],
+            out += compare((file, sheet, r, c), labels[key], formula, expected[key],
                             SUMMARY_KIND[key])
             checked += 1
     if r < len(sheet.rows) and text(sheet.value(r, 0)) == "合计":
@@ -167,7 +104,7 @@ def check_summary(file: str, sheet: SheetData, details: dict[str, Detail | None]
                 total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
             else:  # derived cells: what they should show
                 total = sum((Decimal(e.get(key, 0)) for e in expected_rows), Decimal(0))
-            out += _compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
+            out += compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
                             total, "money")
             checked += 1
     return out, checked

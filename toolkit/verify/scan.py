@@ -1,0 +1,186 @@
+"""One pass over a template's detail pages, a page in memory at a time.
+
+Each data row is checked where it stands (its row check into the digest, its 状态 against
+问题清单) and leaves behind only what later checks need (:class:`Tally`): the sums behind each
+小计 and the 合计, the branch figures for 汇总, the audit's inputs and rows per source file. So
+verifying a workbook of a million detail rows holds one page, not the workbook.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..consolidate.formulas import (
+    FIRST_DATA_ROW,
+    JOINS,
+    detail_letters,
+    detail_sums,
+    page_spans,
+    subtotal,
+)
+from ..consolidate.workbook import CHECK_LABEL, page_name
+from ..findings import Finding, finding
+from ..integrity import Digest, changed_cells
+from ..layout import a1
+from ..spec import load_spec
+from ..validate.rules import OUTFLOWS
+from .layout import number, text, typed
+from .reader import Workbook
+from .totals import compare
+
+FIGURE_SUMS = (("dues_due", "dues_due"), ("dues_paid", "dues_paid"), ("income", "income"),
+               ("expense", "expense"), ("review_score", "score"))
+
+
+def _figures() -> defaultdict[str, Any]:
+    return defaultdict(Decimal)
+
+
+@dataclass
+class Tally:
+    """What every detail row leaves behind for the checks after the scan."""
+
+    figures: defaultdict[str, defaultdict[str, Any]] = field(
+        default_factory=lambda: defaultdict(_figures))  # branch → 汇总 figures
+    members: Counter[str] = field(default_factory=Counter)
+    collected: defaultdict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    dues: list[dict[str, Any]] = field(default_factory=list)  # paid lines, for the audit
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    sources: Counter[str] = field(default_factory=Counter)  # rows per 来源文件
+    pages: dict[str, list[str]] = field(default_factory=dict)  # template → page names
+    rows: int = 0
+    checked: int = 0  # subtotals and totals checked
+
+    def add(self, template: str, values: dict[str, Any]) -> None:
+        branch = values["branch"]
+        fig = self.figures[branch]
+        self.sources[values["file"]] += 1
+        self.rows += 1
+        if template == "roster":
+            staying = values.get("change_type") not in OUTFLOWS
+            fig["members"] += staying
+            fig["joins"] += values.get("change_type") in JOINS
+            fig["outflows"] += not staying
+            fig["activists"] += staying and values.get("activist") == "是"
+            self.members[branch] += staying
+        elif template == "assessment":
+            fig["assessed"] = True
+            fig["vetoes"] += values.get("veto") == "是"
+        elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
+            self.collected[branch] += values["dues_paid"]
+            if values.get("id_number") and values["dues_paid"]:
+                self.dues.append(values)
+        elif template == "ledger":
+            self.ledger.append(values)
+        for key, target in FIGURE_SUMS:
+            if isinstance(values.get(key), Decimal):
+                fig[target] += values[key]
+
+
+def heads(template: str) -> list[str]:
+    spec = load_spec(template)
+    return ["分会代码", *(c.label for c in spec.columns), "来源文件", "来源行", "状态",
+            CHECK_LABEL]
+
+
+@dataclass
+class _Block:
+    """Running sums of the rows a 小计 (or the 合计) covers, and where they start and end."""
+
+    keys: tuple[str, ...]
+    start: tuple[int, int] | None = None
+    end: tuple[int, int] | None = None
+    sums: dict[str, Decimal] = field(default_factory=dict)
+
+    def add(self, position: tuple[int, int], cells: list[Any], columns: dict[str, int]) -> None:
+        self.start = self.start or position
+        self.end = position
+        for key in self.keys:
+            self.sums[key] = self.sums.get(key, Decimal(0)) + (
+                number(cells[columns[key]]) or Decimal(0))
+
+
+def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: Digest,
+                tally: Tally) -> list[Finding]:
+    """Every page of one template's detail sheet; findings for rows and totals."""
+    spec, expected_heads = load_spec(template), heads(template)
+    width = len(expected_heads) - 2  # the cells a row check covers: up to 来源行
+    keys = [c.key for c in spec.columns]
+    sums = detail_sums(template)
+    columns = {k: keys.index(k) + 1 for k in sums}
+    letters = detail_letters(template)
+    names: list[str] = []
+    ends: list[int] = []
+    tally.pages[template] = names
+    out: list[Finding] = []
+    block, grand = _Block(sums), _Block(sums)
+    previous: tuple[int, int] | None = None
+    while (page := book.sheet(page_name(spec.title, len(names)))) is not None:
+        p = len(names)
+        names.append(page.name)
+        if [text(page.value(1, c)) for c in range(len(expected_heads))] != expected_heads:
+            out.append(finding("verify_sheet_missing", file, page.name, None, None, page.name))
+        end = FIRST_DATA_ROW - 1
+        for r in range(FIRST_DATA_ROW, len(page.rows)):
+            label = text(page.value(r, 0))
+            if not label:
+                continue
+            end = r
+            if label.endswith(" 小计") or label == "合计":
+                covers = _Block(sums, grand.start, previous, grand.sums) if label == "合计" \
+                    else block
+                out += _totals(file, page, r, label, covers, (p, names, ends), columns, letters)
+                tally.checked += len(sums)
+                block, previous = _Block(sums), (p, r)
+                continue
+            cells = [page.value(r, c) for c in range(width)]
+            out += _row(file, page, r, cells, page.value(r, width), page.value(r, width + 1),
+                        codes, digest)
+            values = {"branch": text(cells[0]), "file": text(cells[-2]),
+                      "row": int(number(cells[-1]) or 0)}
+            for f, value in zip(spec.columns, cells[1:-2], strict=True):
+                values[f.key] = typed(f.type, value)
+            tally.add(template, values)
+            block.add((p, r), cells, columns)
+            grand.add((p, r), cells, columns)
+            previous = (p, r)
+        ends.append(end)
+        book.release(page.name)
+    if not names:
+        out.append(finding("verify_sheet_missing", file, None, None, None, spec.title))
+    return out
+
+
+def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tuple,
+            columns: dict[str, int], letters: dict[str, str]) -> list[Finding]:
+    """A 小计 or 合计 row: each sum a SUBTOTAL over exactly the rows it covers."""
+    if covers.start is None or covers.end is None:
+        return []
+    here, names, ends = layout
+    spans = page_spans(covers.start, covers.end, here, names, ends)
+    out = []
+    for key, col in columns.items():
+        out += compare((file, page, r, col), label, subtotal(letters[key], spans),
+                       covers.sums.get(key, Decimal(0)), "money")
+    return out
+
+
+def _row(file: str, page: Any, r: int, cells: list[Any], status: Any, check: Any,
+         codes: dict, digest: Digest) -> list[Finding]:
+    """A data row's check (edits named by cell) and its 状态 against 问题清单."""
+    out = []
+    digest.add(page.name, text(check))
+    changed = changed_cells(check, cells)
+    if changed is not None and not check:
+        out.append(finding("verify_check_missing", file, page.name, a1(r, 0), None, None))
+    elif changed is not None:
+        out += [finding("verify_cell_edited", file, page.name, a1(r, i), None,
+                        text(cells[i]) or "（空）") for i in changed]
+    expected = ",".join(codes.get((text(cells[-2]), int(number(cells[-1]) or 0)), [])) or "ok"
+    if text(status) != expected:
+        out.append(finding("verify_status_wrong", file, page.name, a1(r, len(cells)), None,
+                           text(status), expected=expected))
+    return out
