@@ -72,19 +72,42 @@ class Workbook:
     def release(self, name: str) -> None:
         self._cache.pop(name, None)
 
+    def stream(self, name: str) -> tuple[Iterator[list[Any]], dict[tuple[int, int], str]] | None:
+        """A sheet too large to hold: its rows one at a time (0-based from A1, blanks as None)
+        and its formulas; None when there is no such sheet. The caller counts uncalculated
+        formulas into :attr:`uncalculated`."""
+        if name not in self.names:
+            return None
+        try:
+            sheet = self._book.get_sheet_by_name(name)
+        except Exception as exc:  # calamine's errors for a sheet it cannot read
+            raise ToolkitError(f"cannot read sheet {name} of {self.path}: {exc}") from exc
+        top, left = sheet.start or (0, 0)
+
+        def rows() -> Iterator[list[Any]]:
+            yield from ([] for _ in range(top))
+            for row in sheet.iter_rows():
+                yield [None] * left + [None if v == "" else v for v in row]
+        return rows(), self._formulas(name)
+
+    def _formulas(self, name: str) -> dict[tuple[int, int], str]:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                part = sheet_part(archive, name)
+                if part is None:
+                    return {}
+                with archive.open(part) as stream:
+                    return dict(_formulas(stream))
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise ToolkitError(f"cannot read the formulas of {self.path}: {exc}") from exc
+
     def _load(self, name: str) -> SheetData:
         try:
             data = SheetData(name, self._book.get_sheet_by_name(name).to_python(
                 skip_empty_area=False))
-            with zipfile.ZipFile(self.path) as archive:
-                part = sheet_part(archive, name)
-                if part is not None:
-                    with archive.open(part) as stream:
-                        data.formulas = dict(_formulas(stream))
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise ToolkitError(f"cannot read the formulas of {self.path}: {exc}") from exc
         except Exception as exc:  # calamine's errors for a sheet it cannot read
             raise ToolkitError(f"cannot read sheet {name} of {self.path}: {exc}") from exc
+        data.formulas = self._formulas(name)
         self.uncalculated[name] = sum(data.value(r, c) is None for r, c in data.formulas)
         return data
 

@@ -1,9 +1,10 @@
 """One pass over a template's detail pages, a page in memory at a time.
 
-Each data row is checked where it stands (its row check into the digest, its 状态 against
+Pages are streamed row by row (python-calamine's ``iter_rows``). Each data row is checked
+where it stands (its row check into the digest, its 状态 against
 问题清单) and leaves behind only what later checks need (:class:`Tally`): the sums behind each
 小计 and the 合计, the branch figures for 汇总, the audit's inputs and rows per source file. So
-verifying a workbook of a million detail rows holds one page, not the workbook.
+verifying a workbook of a million detail rows holds one row, not the workbook.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from .layout import number, text, typed
 from .reader import Workbook
 from .totals import compare
 
+#: What the audit needs of a paid dues line (kept small: a federation has millions).
+DUES_KEYS = ("id_number", "name", "dues_paid", "branch", "file", "row")
 FIGURE_SUMS = (("dues_due", "dues_due"), ("dues_paid", "dues_paid"), ("income", "income"),
                ("expense", "expense"), ("review_score", "score"))
 
@@ -72,12 +75,42 @@ class Tally:
         elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
             self.collected[branch] += values["dues_paid"]
             if values.get("id_number") and values["dues_paid"]:
-                self.dues.append(values)
+                self.dues.append({k: values.get(k) for k in DUES_KEYS})
         elif template == "ledger":
             self.ledger.append(values)
         for key, target in FIGURE_SUMS:
             if isinstance(values.get(key), Decimal):
                 fig[target] += values[key]
+
+
+class _Page:
+    """A detail page read as a stream: iterating gives (row number, row); :meth:`value` and
+    :meth:`formula` answer for the current row, as :func:`.totals.compare` asks."""
+
+    def __init__(self, name: str, rows: Any, formulas: dict[tuple[int, int], str]) -> None:
+        self.name, self._rows, self.formulas = name, rows, formulas
+        self._r, self._row = -1, []
+        self._by_row: dict[int, list[int]] = defaultdict(list)
+        for r, c in formulas:
+            self._by_row[r].append(c)
+        self.uncalculated = 0
+
+    @classmethod
+    def open(cls, book: Workbook, name: str) -> _Page | None:
+        streamed = book.stream(name)
+        return None if streamed is None else cls(name, *streamed)
+
+    def __iter__(self) -> Any:
+        for r, row in enumerate(self._rows):
+            self._r, self._row = r, row
+            self.uncalculated += sum(self.value(r, c) is None for c in self._by_row.get(r, ()))
+            yield r, row
+
+    def value(self, r: int, c: int) -> Any:
+        return self._row[c] if r == self._r and c < len(self._row) else None
+
+    def formula(self, r: int, c: int) -> str | None:
+        return self.formulas.get((r, c))
 
 
 def heads(template: str) -> list[str]:
@@ -118,14 +151,16 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
     out: list[Finding] = []
     block, grand = _Block(sums), _Block(sums)
     previous: tuple[int, int] | None = None
-    while (page := book.sheet(page_name(spec.title, len(names)))) is not None:
+    while (page := _Page.open(book, page_name(spec.title, len(names)))) is not None:
         p = len(names)
         names.append(page.name)
-        if [text(page.value(1, c)) for c in range(len(expected_heads))] != expected_heads:
-            out.append(finding("verify_sheet_missing", file, page.name, None, None, page.name))
         end = FIRST_DATA_ROW - 1
-        for r in range(FIRST_DATA_ROW, len(page.rows)):
-            label = text(page.value(r, 0))
+        for r, row in page:
+            if r == FIRST_DATA_ROW - 1 and [text(v) for v in (row + [None] * len(
+                    expected_heads))[:len(expected_heads)]] != expected_heads:
+                out.append(finding("verify_sheet_missing", file, page.name, None, None,
+                                   page.name))
+            label = text(row[0]) if r >= FIRST_DATA_ROW and row else ""
             if not label:
                 continue
             end = r
@@ -148,7 +183,7 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
             grand.add((p, r), cells, columns)
             previous = (p, r)
         ends.append(end)
-        book.release(page.name)
+        book.uncalculated[page.name] = page.uncalculated
     if not names:
         out.append(finding("verify_sheet_missing", file, None, None, None, spec.title))
     return out
