@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .consolidate import add_figures
 from .errors import ToolkitError
 from .findings import FileReport
 from .validate.cross import latest
@@ -245,12 +246,9 @@ class Register:
                 continue
             values = json.loads(figures)
             total = out.setdefault(period, {})
-            for key, value in values.items():
-                if key in ("score", "grade"):
-                    if branch is not None:
-                        total[key] = value
-                    continue
-                total[key] = _add(total.get(key), value)
+            add_figures(total, values, (k for k in values if k not in ("score", "grade")))
+            if branch is not None:  # a score and a grade do not add up across branches
+                total.update(score=values.get("score"), grade=values.get("grade"))
         return out
 
     def history_before(self, period: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -269,14 +267,6 @@ class Register:
             return self.db.execute(query + " WHERE branch = ? ORDER BY period",
                                    (branch,)).fetchall()
         return self.db.execute(query + " ORDER BY period").fetchall()
-
-
-def _add(a: Any, b: Any) -> Any:
-    if b is None:
-        return a
-    if isinstance(b, str):
-        return f"{Decimal(a or '0') + Decimal(b):.2f}"
-    return (a or 0) + b
 
 
 def _members(result: Any) -> Iterator[tuple]:

@@ -8,7 +8,7 @@ data (:class:`Consolidation`); ``toolkit.consolidate.workbook`` writes it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,6 +72,15 @@ class BranchSummary:
                 "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
                 "closing": f"{self.closing:.2f}",
                 "score": None if self.score is None else str(self.score), "grade": self.grade}
+
+
+def add_figures(total: dict[str, Any], figures: dict[str, Any], keys: Iterable[str]) -> None:
+    """Add one branch's period figures (:meth:`BranchSummary.figures`: money as text, counts
+    as ints) into a running total, for the federation's history and 趋势."""
+    for key in keys:
+        value = figures.get(key)
+        if value is not None:
+            total[key] = total.get(key, 0) + (Decimal(value) if isinstance(value, str) else value)
 
 
 @dataclass

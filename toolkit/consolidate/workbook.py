@@ -25,7 +25,7 @@ from ..money import excel_number
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS, load_spec
 from ..templates import FIXED_TIMESTAMP
-from . import BranchSummary, Consolidation
+from . import BranchSummary, Consolidation, add_figures
 from .formulas import (
     FIRST_DATA_ROW,
     SUMMARY_COLUMNS,
@@ -398,12 +398,8 @@ def trend_rows(result: Consolidation, history: dict) -> list[list]:
     figures = [(p, f) for code in sorted(history) for p, f in sorted(history[code].items())]
     figures += [(result.period, s.figures()) for s in result.summaries]
     for period, values in figures:
-        total = periods.setdefault(period, {})
-        for key, _ in TREND_COLUMNS:
-            value = values.get(key)
-            value = Decimal(value) if isinstance(value, str) else value or 0  # money is text
-            total[key] = total.get(key, 0) + value
-    return [[period, *(periods[period][key] for key, _ in TREND_COLUMNS)]
+        add_figures(periods.setdefault(period, {}), values, (k for k, _ in TREND_COLUMNS))
+    return [[period, *(periods[period].get(key, 0) for key, _ in TREND_COLUMNS)]
             for period in sorted(periods)]
 
 

@@ -39,14 +39,14 @@ from ..consolidate.workbook import (
 )
 from ..errors import ToolkitError, UsageError
 from ..findings import ERROR, Finding, finding
-from ..integrity import Digest, changed_cells, file_sha256
+from ..integrity import Digest, file_sha256
 from ..layout import a1
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
-from .scan import Tally, scan_detail
+from .scan import Tally, check_findings, scan_detail
 from .totals import check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
@@ -176,20 +176,11 @@ def _structure(file: str, book: Workbook) -> list[Finding]:
 def _check_rows(file: str, sheet: SheetData | None, rows: list[tuple[int, list, Any]],
                 digest: Digest, columns: list[int] | None = None) -> list[Finding]:
     """Row checks of one sheet; each row adds its check cell to the digest."""
+    name = sheet.name if sheet else None
     out = []
     for r, cells, check in rows:
-        digest.add(sheet.name if sheet else "", text(check))
-        changed = changed_cells(check, cells)
-        if changed is None:
-            continue
-        if not check:
-            out.append(finding("verify_check_missing", file, sheet.name if sheet else None,
-                               a1(r, 0), None, None))
-            continue
-        for i in changed:
-            out.append(finding("verify_cell_edited", file, sheet.name if sheet else None,
-                               a1(r, columns[i] if columns else i), None,
-                               text(cells[i]) or "（空）"))
+        digest.add(name or "", text(check))
+        out += check_findings(file, name, r, cells, check, columns)
     return out
 
 

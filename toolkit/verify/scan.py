@@ -203,17 +203,24 @@ def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tu
     return out
 
 
+def check_findings(file: str, sheet: str | None, r: int, cells: list[Any], check: Any,
+                   columns: list[int] | None = None) -> list[Finding]:
+    """A row against its check cell: nothing when it holds, else each edited cell named (at
+    ``columns[i]`` when the checked cells are not the row's first ones)."""
+    changed = changed_cells(check, cells)
+    if changed is None:
+        return []
+    if not check:
+        return [finding("verify_check_missing", file, sheet, a1(r, 0), None, None)]
+    return [finding("verify_cell_edited", file, sheet, a1(r, columns[i] if columns else i), None,
+                    text(cells[i]) or "（空）") for i in changed]
+
+
 def _row(file: str, page: Any, r: int, cells: list[Any], status: Any, check: Any,
          codes: dict, digest: Digest) -> list[Finding]:
     """A data row's check (edits named by cell) and its 状态 against 问题清单."""
-    out = []
     digest.add(page.name, text(check))
-    changed = changed_cells(check, cells)
-    if changed is not None and not check:
-        out.append(finding("verify_check_missing", file, page.name, a1(r, 0), None, None))
-    elif changed is not None:
-        out += [finding("verify_cell_edited", file, page.name, a1(r, i), None,
-                        text(cells[i]) or "（空）") for i in changed]
+    out = check_findings(file, page.name, r, cells, check)
     expected = ",".join(codes.get((text(cells[-2]), int(number(cells[-1]) or 0)), [])) or "ok"
     if text(status) != expected:
         out.append(finding("verify_status_wrong", file, page.name, a1(r, len(cells)), None,
