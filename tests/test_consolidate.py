@@ -18,6 +18,7 @@ from toolkit.cli import cli
 from toolkit.consolidate import consolidate
 from toolkit.consolidate.recalc import recalculate, soffice
 from toolkit.consolidate.workbook import summary_json, write_workbook
+from toolkit.validate import validate_file
 
 needs_soffice = pytest.mark.skipif(soffice() is None and os.environ.get("CI") != "true",
                                    reason="LibreOffice not installed (CI installs it)")
@@ -43,12 +44,15 @@ def test_decisions(result):
     assert len(result.chosen) == 39 and result.excluded == []
 
 
-def test_summary_equals_the_branch_inputs(result):
-    """Totals recomputed independently from the chosen files' rows."""
+def test_summary_equals_the_branch_inputs(result, sample_config):
+    """Totals recomputed independently from the chosen files' rows (validated again: the
+    consolidation keeps only a ledger's rows)."""
     for s in result.summaries:
         dues = result.chosen[(s.code, "dues")]
-        assert s.dues_due == sum(r.get("dues_due") for r in dues.records)
-        assert s.dues_paid == sum(r.get("dues_paid") for r in dues.records)
+        assert dues.records == []
+        records = validate_file(dues.source, sample_config).records
+        assert s.dues_due == sum(r.get("dues_due") for r in records)
+        assert s.dues_paid == sum(r.get("dues_paid") for r in records)
         assert s.fund_kept + s.fund_upper == s.fund == (s.payroll * Decimal("0.02")).quantize(
             Decimal("0.01"))
     fh04 = next(s for s in result.summaries if s.code == "FH04")

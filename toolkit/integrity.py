@@ -26,6 +26,7 @@ from pathlib import Path
 
 _FEN = Decimal("0.01")
 _EPOCH = date(1899, 12, 30)
+_HEX = [f"{byte:02x}" for byte in range(256)]
 
 
 def canonical(value: object) -> str:
@@ -50,8 +51,18 @@ def canonical(value: object) -> str:
 def row_check(cells: Sequence[object]) -> str:
     """The check cell of one data row: ``<row hash>:<one byte per cell>``."""
     texts = [canonical(c) for c in cells]
-    digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
-    return digest + ":" + "".join(f"{zlib.crc32(t.encode()) & 0xFF:02x}" for t in texts)
+    return check_of(texts, map(cell_mark, texts))
+
+
+def cell_mark(text: str) -> str:
+    """The byte a cell contributes to its row's check (two hex digits), from its canonical text."""
+    return _HEX[zlib.crc32(text.encode()) & 0xFF]
+
+
+def check_of(texts: Sequence[str], marks: Iterable[str]) -> str:
+    """A row's check from its cells' canonical texts and marks (see :func:`row_check`); for
+    writers that keep both per distinct value instead of recomputing them per cell."""
+    return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16] + ":" + "".join(marks)
 
 
 def parse_check(text: object) -> tuple[str, list[str]] | None:

@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
 from ..money import fund_due, split_fund
+from ..parallel import without_cycle_collection
 from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import Spool
 from ..validate import validate_paths
@@ -188,7 +189,8 @@ def file_totals(template: str, records: list) -> dict[str, Any]:
 
 def extract(report: FileReport) -> None:
     """The per-file stage's extract for consolidation (runs in the worker): the file's
-    figures, and its detail rows rendered for the workbook."""
+    figures, and its detail rows rendered for the workbook. Of the rows themselves only a
+    ledger's go on (the audit reads them); the rest would be pickled for nothing."""
     if report.template is not None:
         report.extras["totals"] = file_totals(report.template, report.records)
         render_detail(report)
@@ -198,11 +200,12 @@ def extract(report: FileReport) -> None:
              "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
              "branch": report.branch_code, "file": report.path, "row": r.row + 1}
             for r in report.records if r.get("id_number")]
+    if report.template != "ledger":
+        report.records = []
 
 
 def _totals(report: FileReport) -> dict[str, Any]:
-    totals = report.load("totals")
-    return totals if totals is not None else file_totals(report.template, report.load_records())
+    return report.load("totals") or {}  # see extract: every file with a template has them
 
 
 def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
@@ -231,6 +234,7 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
     return s
 
 
+@without_cycle_collection
 def consolidate(inbox: Path, config: FederationConfig, period: str | None = None,
                 executor: Executor | None = None, spool: Spool | None = None,
                 progress: Callable[[int, int], None] | None = None) -> Consolidation:

@@ -7,22 +7,25 @@ numbers, the same style indexes, control characters and edge whitespace escaped 
 a placeholder for the row number, and prepares the row's check; the writer only adds the status
 and check cells and the row number. Three xlsxwriter internals are used — ``_write_single_row``
 (flush the pending row), ``_check_dimensions`` and the ``fh`` stream — pinned by a test that
-compares this XML with xlsxwriter's own.
+compares this XML with xlsxwriter's own. :class:`Workbook` zips faster than xlsxwriter's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
+from zipfile import ZipFile
 
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
 from ..findings import FileReport
-from ..integrity import row_check
+from ..integrity import canonical, cell_mark, check_of
 from ..money import excel_number
 from ..spec import load_spec
 
@@ -36,31 +39,101 @@ _LETTERS = [xl_col_to_name(c) for c in range(64)]
 _TEXT = STYLE["text"]
 
 
+#: zlib level for the workbook's zip. xlsxwriter takes zlib's default (6); level 1 deflates a
+#: federation's 380 MB of sheet XML in a third of the time (1.5 s instead of 4.4 s) into a file
+#: 20% larger (61 MB instead of 51 MB). Excel, WPS and LibreOffice read any level.
+ZIP_LEVEL = 1
+
+
+class Workbook(xlsxwriter.Workbook):
+    """xlsxwriter's workbook, zipped at :data:`ZIP_LEVEL` (it has no option for the level)."""
+
+    def _store_workbook(self) -> None:
+        zip_file = xlsxwriter.workbook.ZipFile
+        xlsxwriter.workbook.ZipFile = partial(ZipFile, compresslevel=ZIP_LEVEL)
+        try:
+            super()._store_workbook()
+        finally:
+            xlsxwriter.workbook.ZipFile = zip_file
+
+
 def cell_xml(col: int, value: Any, kind: str) -> str:
     """One cell's XML with the row number left as :data:`ROW` ("" for a blank)."""
+    return _cell(f'<c r="{_LETTERS[col]}{ROW}"', kind, value)
+
+
+def _cell(ref: str, kind: str, value: Any) -> str:
+    body = _body(value, kind)
+    return ref + body if body else ""
+
+
+def _encoded(ref: str, kind: str, value: Any) -> tuple[str, str, str]:
+    """A cell's XML, canonical text and check mark (:mod:`toolkit.integrity`)."""
+    if value.__class__ is str and value:  # the common case first: text is its own canonical
+        return ref + _string_body(value), value, cell_mark(value)
+    text = canonical(value)
+    return _cell(ref, kind, value), text, cell_mark(text)
+
+
+def _body(value: Any, kind: str) -> str:
+    """A cell's XML after its reference: attributes and value ("" for a blank)."""
     if value is None or value == "":
         return ""
-    ref = f"{_LETTERS[col]}{ROW}"
     if type(value) is str:  # the common case first
-        return _string_xml(ref, value)
+        return _string_body(value)
     if isinstance(value, Decimal):
         style = STYLE["points" if kind == "points" else "money"]
-        return f'<c r="{ref}" s="{style}"><v>{excel_number(value):.16G}</v></c>'
+        return f' s="{style}"><v>{excel_number(value):.16G}</v></c>'
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return f'<c r="{ref}" s="{STYLE["date"]}"><v>{(value - _EPOCH).days}</v></c>'
+        return f' s="{STYLE["date"]}"><v>{(value - _EPOCH).days}</v></c>'
     if isinstance(value, int) and not isinstance(value, bool):
-        return f'<c r="{ref}" s="{STYLE["int"]}"><v>{value}</v></c>'
-    return _string_xml(ref, str(value))
+        return f' s="{STYLE["int"]}"><v>{value}</v></c>'
+    return _string_body(str(value))
 
 
-def _string_xml(ref: str, text: str) -> str:
+def _string_body(text: str) -> str:
     if not text.isprintable() or "_x" in text:  # control characters become _xHHHH_
         text = XMLwriter._escape_control_characters(text)
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return (f'<c r="{ref}" s="{_TEXT}" t="inlineStr"><is><t{space}>'
+    return (f' s="{_TEXT}" t="inlineStr"><is><t{space}>'
             f"{text.translate(_XML_SPECIAL)}</t></is></c>")
+
+
+class Memo(dict):
+    """What each distinct value of a column maps to, computed on first sight. A file repeats
+    its branch, source, dates, amounts and list values on many rows; mapping a column through
+    ``memo.__getitem__`` leaves only the first sight of each value to Python."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: Any) -> Any:
+        made = self[value] = self.make(value)
+        return made
+
+
+def render_rows(rows: Sequence[Sequence[Any]], kinds: Sequence[str],
+                first_col: int = 0) -> tuple[list[str], list[str]]:
+    """Rows of one layout as (each row's cells XML, each row's check — :func:`row_check`).
+
+    Column by column: a column holds its field's type or the clerk's text (never both 1 and
+    True), so its values are their own keys.
+    """
+    if not rows:
+        return [], []
+    columns = []
+    for col, (values, kind) in enumerate(zip(zip(*rows, strict=True), kinds, strict=True),
+                                         start=first_col):
+        encoded = Memo(partial(_encoded, f'<c r="{_LETTERS[col]}{ROW}"', kind))
+        columns.append(zip(*map(encoded.__getitem__, values), strict=True))
+    xml_cols, text_cols, mark_cols = zip(*columns, strict=True)
+    xml = list(map("".join, zip(*xml_cols, strict=True)))
+    checks = list(map(check_of, zip(*text_cols, strict=True),
+                      map("".join, zip(*mark_cols, strict=True))))
+    return xml, checks
 
 
 def cells_xml(cells: Sequence[Any], kinds: Sequence[str], first_col: int = 0) -> str:
@@ -111,15 +184,14 @@ def render_detail(report: FileReport) -> None:
     kinds = detail_kinds(report.template)[:-2]
     check_col = len(kinds) + 1
     summed = [c.key for c in spec.columns if c.type in ("money", "points")]
-    detail = DetailRows(sums={k: Decimal(0) for k in summed})
+    rows = []
     for rec in report.records:
         got, raw = rec.values.get, rec.raw.get
-        values = [v if (v := got(k)) is not None else raw(k) for k in keys]
-        cells = [report.branch_code, *values, report.path, rec.row + 1]
-        check = row_check(cells)
-        detail.rows.append((rec.row + 1, cells_xml(cells, kinds), cell_xml(check_col, check, "text"),
-                            check))
-        for key in summed:
-            if isinstance(value := got(key), Decimal):
-                detail.sums[key] += value
-    report.extras["detail"] = detail
+        rows.append([report.branch_code, *(v if (v := got(k)) is not None else raw(k)
+                                           for k in keys), report.path, rec.row + 1])
+    xml, checks = render_rows(rows, kinds)
+    report.extras["detail"] = DetailRows(
+        [(rec.row + 1, cells, cell_xml(check_col, check, "text"), check)
+         for rec, cells, check in zip(report.records, xml, checks, strict=True)],
+        {key: sum((v for rec in report.records if isinstance(v := rec.values.get(key), Decimal)),
+                  Decimal(0)) for key in summed})

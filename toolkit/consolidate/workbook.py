@@ -22,6 +22,7 @@ from ..findings import ERROR
 from ..integrity import Digest, row_check
 from ..layout import col_letter
 from ..money import excel_number
+from ..parallel import without_cycle_collection
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS, load_spec
 from ..templates import FIXED_TIMESTAMP
@@ -41,7 +42,7 @@ from .formulas import (
     subtotal,
     summary_letter,
 )
-from .stream import STYLE, STYLE_KINDS, cell_xml, write_rows
+from .stream import STYLE, STYLE_KINDS, Workbook, cell_xml, write_rows
 
 SUMMARY = "汇总"
 FINDINGS, AUDIT, MISSING, TREND, MANIFEST = "问题清单", "审计提示", "未报送", "趋势", "来源清单"
@@ -448,6 +449,7 @@ def _manifest(book: Any, fmt: _Formats, result: Consolidation, options: dict,
     ws.set_column(1, 1, 66)
 
 
+@without_cycle_collection
 def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
                    max_rows: int = EXCEL_MAX_ROWS, trend: dict | None = None) -> str:
     """Write the consolidated workbook atomically; returns its data digest.
@@ -459,7 +461,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
     """
     params = Parameters.from_config(config)
     with atomic_path(Path(out)) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False,
+        book = Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_numbers": False,
                                               "strings_to_urls": False,
                                               "constant_memory": True})

@@ -19,6 +19,7 @@ from ..errors import UsageError
 from ..findings import FileReport, Report, finding
 from ..integrity import file_sha256
 from ..layout import a1
+from ..parallel import without_cycle_collection
 from ..read.locate import Located, recognise
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool
@@ -147,6 +148,7 @@ def _position(f) -> tuple:
     return (f.row or 0, f.column or "", f.code)
 
 
+@without_cycle_collection
 def _stage(job: tuple[int, Path, str], config: FederationConfig, pack: bool,
            extract: Callable[[FileReport], None] | None, spool: Spool | None) -> FileReport:
     """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
@@ -162,6 +164,7 @@ def _stage(job: tuple[int, Path, str], config: FederationConfig, pack: bool,
     return report
 
 
+@without_cycle_collection
 def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
                    progress: Callable[[int, int], None] | None = None,
                    base: Path | None = None, executor: Executor | None = None,

@@ -81,11 +81,6 @@ _PARSERS: dict[str, Callable[[Field, Any, SheetContext], Any]] = {
 }
 
 
-def parse_value(field: Field, raw: Any, ctx: SheetContext) -> Any:
-    """One cell as its field's type; raises BadValue with the finding code."""
-    return _PARSERS[field.type](field, raw, ctx)
-
-
 def check_range(field: Field, value: Any) -> tuple[str, Decimal] | None:
     if not isinstance(value, int | Decimal):
         return None
@@ -120,7 +115,7 @@ def read_header(ctx: SheetContext) -> None:
             continue
         raw = found[0]
         try:
-            ctx.header[field.key] = parse_value(field, raw, ctx)
+            ctx.header[field.key] = _PARSERS[field.type](field, raw, ctx)
         except BadValue as exc:
             ctx.report_header(exc.code, field.key, _shown(raw), **_bad_params(exc, field, ctx))
     code = ctx.header.get("branch_code")
@@ -130,7 +125,7 @@ def read_header(ctx: SheetContext) -> None:
 
 def _row_kind(values: list[Any]) -> str:
     """data, blank, total, note or hint — from a row's non-blank cells."""
-    filled = [v for v in values if not is_blank(v)]
+    filled = [v for v in values if v is not None and (v.__class__ is not str or not is_blank(v))]
     if not filled:
         return "blank"
     first = _text(filled[0])
@@ -148,6 +143,8 @@ def read_table(ctx: SheetContext) -> None:
     located = ctx.located
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
     fields = [(ctx.spec.column(key), col) for key, col in mapped]
+    readers = [(field, col, _reader(field, ctx), field.min is not None or field.max is not None)
+               for field, col in fields]
     missing_values = located.sheet.formulas_without_value
     rows = located.sheet.rows
     for r in range(located.header_row + 1, len(rows)):
@@ -161,34 +158,64 @@ def read_table(ctx: SheetContext) -> None:
         if kind == "note":
             break
         record = Record(r, {})
-        width = len(row)
-        for field, col in fields:
-            _read_cell(ctx, record, field, row[col] if col < width else None,
-                       bool(missing_values) and (r, col) in missing_values)
+        _read_row(ctx, record, row, readers, missing_values)
         ctx.records.append(record)
 
 
-def _read_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
-               formula_without_value: bool) -> None:
-    if formula_without_value:
-        ctx.report("formula_no_value", record, field.key)
-        return
-    if is_blank(raw):
-        if field.required:
-            ctx.report("required_missing", record, field.key)
-        record.values[field.key] = None
-        return
-    try:
-        value = parse_value(field, raw, ctx)
-    except BadValue as exc:
-        ctx.report(exc.code, record, field.key, _shown(raw), **_bad_params(exc, field, ctx))
-        record.values[field.key] = None
-        record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
-        return
-    out_of_range = check_range(field, value)
-    if out_of_range:
-        ctx.report(out_of_range[0], record, field.key, value, expected=out_of_range[1])
-    record.values[field.key] = value
+def _read_row(ctx: SheetContext, record: Record, row: list[Any],
+              readers: list[tuple[Field, int, Callable[[Any], Any], bool]],
+              missing_values: frozenset[tuple[int, int]]) -> None:
+    """One data row's cells into ``record``; this loop runs for every cell of a federation."""
+    values, width = record.values, len(row)
+    for field, col, read, ranged in readers:
+        if missing_values and (record.row, col) in missing_values:
+            ctx.report("formula_no_value", record, field.key)
+            continue
+        raw = row[col] if col < width else None
+        if raw is None or (raw.__class__ is str and is_blank(raw)):
+            if field.required:
+                ctx.report("required_missing", record, field.key)
+            values[field.key] = None
+            continue
+        value = read(raw)
+        if value.__class__ is BadValue:
+            ctx.report(value.code, record, field.key, _shown(raw), **_bad_params(value, field, ctx))
+            values[field.key] = None
+            record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
+            continue
+        if ranged and (out_of_range := check_range(field, value)):
+            ctx.report(out_of_range[0], record, field.key, value, expected=out_of_range[1])
+        values[field.key] = value
+
+
+def _reader(field: Field, ctx: SheetContext) -> Callable[[Any], Any]:
+    """The field's parser as a function of the raw cell, returning the value or the BadValue.
+
+    A column repeats its values (list items, dates, amounts), and a parser depends only on the
+    cell and the file, so each distinct cell of a column is parsed once — except in columns of
+    unique values, where remembering would only cost.
+    """
+    parse = _PARSERS[field.type]
+
+    def read(raw: Any) -> Any:
+        try:
+            return parse(field, raw, ctx)
+        except BadValue as exc:
+            return exc
+
+    if field.unique:
+        return read
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def remembered(raw: Any) -> Any:
+        key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, not equal cells
+        try:
+            return seen[key]
+        except KeyError:
+            value = seen[key] = read(raw)
+            return value
+
+    return remembered
 
 
 def check_unique(ctx: SheetContext) -> None:

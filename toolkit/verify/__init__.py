@@ -41,6 +41,7 @@ from ..errors import ToolkitError, UsageError
 from ..findings import ERROR, Finding, finding
 from ..integrity import Digest, file_sha256
 from ..layout import a1
+from ..parallel import without_cycle_collection
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS
@@ -89,6 +90,7 @@ class Verification:
                             "audit_flags": len(self.audit)}}
 
 
+@without_cycle_collection
 def verify_workbook(path: Path, config: FederationConfig, sources: Path | None = None,
                     config_fingerprint: str | None = None) -> Verification:
     """Verify ``path``; raises NotUnionkit (or ToolkitError) when it cannot be verified at all.
