@@ -107,3 +107,14 @@ def test_legacy_xls_date_system_is_read(tmp_path):
         book.add_sheet("s").write(0, 0, 45000)
         book.save(str(tmp_path / f"d{int(system)}.xls"))
         assert open_book(tmp_path / f"d{int(system)}.xls").date1904 is system
+
+
+_TRICKY = st.sampled_from(list(" \t\n\xa0\u3000\u200b\ufeffａ１Ａ．－ab中,.\u2028\x0b\x1c"))
+
+
+@given(st.text(_TRICKY) | st.text())
+def test_clean_text_shortcut_agrees_with_the_full_clean(text):
+    """Text with nothing to translate or collapse is only trimmed: the same as the full clean."""
+    from toolkit.read.normalize import _HALF_WIDTH, _SPACES
+
+    assert clean_text(text) == _SPACES.sub(" ", text.translate(_HALF_WIDTH)).strip()

@@ -12,7 +12,7 @@ compares this XML with xlsxwriter's own. :class:`Workbook` zips faster than xlsx
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from ..findings import FileReport
 from ..integrity import canonical, cell_mark, check_of
+from ..memo import Memo
 from ..money import excel_number
 from ..spec import load_spec
 
@@ -99,20 +100,6 @@ def _string_body(text: str) -> str:
     space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return (f' s="{_TEXT}" t="inlineStr"><is><t{space}>'
             f"{text.translate(_XML_SPECIAL)}</t></is></c>")
-
-
-class Memo(dict):
-    """What each distinct value of a column maps to, computed on first sight. A file repeats
-    its branch, source, dates, amounts and list values on many rows; mapping a column through
-    ``memo.__getitem__`` leaves only the first sight of each value to Python."""
-
-    def __init__(self, make: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, value: Any) -> Any:
-        made = self[value] = self.make(value)
-        return made
 
 
 def render_rows(rows: Sequence[Sequence[Any]], kinds: Sequence[str],

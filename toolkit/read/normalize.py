@@ -32,12 +32,17 @@ _HALF_WIDTH = {
     **{ord(c): ord(c) - 0xFEE0 for c in "．－＋／＠"},
 }
 _SPACES = re.compile(r"[\s\u00a0\u3000]+")
+#: Anything clean_text would change inside a text: a character it translates, a space other
+#: than " ", or two spaces. Most cells have none, and then only their ends need trimming.
+_UNCLEAN = re.compile("[" + "".join(map(chr, _HALF_WIDTH)) + r"]|[^\S ]|  ")
 
 
 def clean_text(value: Any) -> str:
     """Full-width digits and letters to half-width, invisible characters removed, runs of
     spaces (incl. full-width and no-break) collapsed, ends trimmed. Chinese punctuation stays:
     this is the clerk's text, only tidied."""
+    if value.__class__ is str and not _UNCLEAN.search(value):
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -101,12 +106,16 @@ def parse_decimal(value: Any) -> Decimal:
         raise BadValue("bad_amount") from exc
 
 
+_FEN = Decimal("0.01")
+
+
 def parse_money(value: Any) -> Decimal:
     """An amount in yuan, at most two decimals (to the fen)."""
     amount = parse_decimal(value)
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
+    fen = amount.quantize(_FEN)
+    if fen != amount:
         raise BadValue("money_precision")
-    return amount.quantize(Decimal("0.01"))
+    return fen
 
 
 _EXCEL_EPOCH = date(1899, 12, 30)

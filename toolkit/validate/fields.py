@@ -11,7 +11,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ..ids import mobile_valid, resident_id_shape_ok, resident_id_valid
+from ..ids import mobile_valid, resident_id_check_char, resident_id_shape_ok
+from ..memo import Memo
 from ..read.normalize import (
     BadValue,
     clean_text,
@@ -40,7 +41,7 @@ def _id_number(field: Field, raw: Any, ctx: SheetContext) -> str:
     text = _text(raw).upper()
     if not resident_id_shape_ok(text):
         raise BadValue("id_format")
-    if not resident_id_valid(text):
+    if resident_id_check_char(text[:17]) != text[17]:
         raise BadValue("id_checksum")
     return text
 
@@ -139,17 +140,18 @@ def _row_kind(values: list[Any]) -> str:
 
 
 def read_table(ctx: SheetContext) -> None:
-    """Parse every data row below the header row until the table ends."""
+    """Parse every data row below the header row until the table ends.
+
+    Rows are sorted out first (data, or the blank, hint, 合计 and note rows around it), then
+    each column is parsed whole: this runs for every cell of a federation, and a column's
+    distinct values are far fewer than its cells (see :func:`_parsed_column`).
+    """
     located = ctx.located
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
-    fields = [(ctx.spec.column(key), col) for key, col in mapped]
-    readers = [(field, col, _reader(field, ctx), field.min is not None or field.max is not None)
-               for field, col in fields]
-    missing_values = located.sheet.formulas_without_value
     rows = located.sheet.rows
+    data: list[list[Any]] = []
     for r in range(located.header_row + 1, len(rows)):
-        row = rows[r]
-        kind = _row_kind(row)
+        kind = _row_kind(rows[r])
         if kind in ("blank", "hint"):
             continue
         if kind == "total":
@@ -157,65 +159,68 @@ def read_table(ctx: SheetContext) -> None:
             break
         if kind == "note":
             break
-        record = Record(r, {})
-        _read_row(ctx, record, row, readers, missing_values)
-        ctx.records.append(record)
+        ctx.records.append(Record(r, {}))
+        data.append(rows[r])
+    missing = located.sheet.formulas_without_value
+    for key, col in mapped:
+        field = ctx.spec.column(key)
+        raws = [row[col] if col < len(row) else None for row in data]
+        if missing:  # formulas Excel never calculated: the cell has no value to read
+            raws = [_NO_VALUE if (rec.row, col) in missing else raw
+                    for rec, raw in zip(ctx.records, raws, strict=True)]
+        values = _parsed_column(field, raws, ctx)
+        for record, value in zip(ctx.records, values, strict=True):
+            record.values[key] = value
+        for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
+            _report_cell(ctx, ctx.records[i], field, raws[i], values[i])
+        if field.min is not None or field.max is not None:
+            for record, value in zip(ctx.records, values, strict=True):
+                if out_of_range := check_range(field, value):
+                    ctx.report(out_of_range[0], record, key, value, expected=out_of_range[1])
 
 
-def _read_row(ctx: SheetContext, record: Record, row: list[Any],
-              readers: list[tuple[Field, int, Callable[[Any], Any], bool]],
-              missing_values: frozenset[tuple[int, int]]) -> None:
-    """One data row's cells into ``record``; this loop runs for every cell of a federation."""
-    values, width = record.values, len(row)
-    for field, col, read, ranged in readers:
-        if missing_values and (record.row, col) in missing_values:
-            ctx.report("formula_no_value", record, field.key)
-            continue
-        raw = row[col] if col < width else None
-        if raw is None or (raw.__class__ is str and is_blank(raw)):
-            if field.required:
-                ctx.report("required_missing", record, field.key)
-            values[field.key] = None
-            continue
-        value = read(raw)
-        if value.__class__ is BadValue:
-            ctx.report(value.code, record, field.key, _shown(raw), **_bad_params(value, field, ctx))
-            values[field.key] = None
-            record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
-            continue
-        if ranged and (out_of_range := check_range(field, value)):
-            ctx.report(out_of_range[0], record, field.key, value, expected=out_of_range[1])
-        values[field.key] = value
+class _Problem:
+    """What a cell read as instead of a value: a finding code, and the parser's error."""
+
+    __slots__ = ("code", "error")
+
+    def __init__(self, code: str, error: BadValue | None = None) -> None:
+        self.code, self.error = code, error
 
 
-def _reader(field: Field, ctx: SheetContext) -> Callable[[Any], Any]:
-    """The field's parser as a function of the raw cell, returning the value or the BadValue.
+_BLANK, _NO_VALUE = _Problem("required_missing"), _Problem("formula_no_value")
 
-    A column repeats its values (list items, dates, amounts), and a parser depends only on the
-    cell and the file, so each distinct cell of a column is parsed once — except in columns of
-    unique values, where remembering would only cost.
+
+def _parsed_column(field: Field, raws: list[Any], ctx: SheetContext) -> list[Any]:
+    """A column's cells parsed: values, with a :class:`_Problem` where a cell is blank or wrong.
+
+    A parser depends only on the cell and the file, so each distinct cell is parsed once; the
+    type is part of the key, since 1, 1.0 and True are equal keys but not equal cells.
     """
     parse = _PARSERS[field.type]
 
-    def read(raw: Any) -> Any:
+    def read(key: tuple[type, Any]) -> Any:
+        raw = key[1]
+        if raw is None or raw is _NO_VALUE or (raw.__class__ is str and is_blank(raw)):
+            return _BLANK if raw is not _NO_VALUE else _NO_VALUE
         try:
             return parse(field, raw, ctx)
         except BadValue as exc:
-            return exc
+            return _Problem(exc.code, exc)
 
-    if field.unique:
-        return read
-    seen: dict[tuple[type, Any], Any] = {}
+    return list(map(Memo(read).__getitem__, zip(map(type, raws), raws, strict=True)))
 
-    def remembered(raw: Any) -> Any:
-        key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys, not equal cells
-        try:
-            return seen[key]
-        except KeyError:
-            value = seen[key] = read(raw)
-            return value
 
-    return remembered
+def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
+                 problem: _Problem) -> None:
+    """The finding for a cell that did not read as a value; the record holds None there."""
+    record.values[field.key] = None
+    if problem.error is not None:
+        ctx.report(problem.code, record, field.key, _shown(raw),
+                   **_bad_params(problem.error, field, ctx))
+        record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
+    elif problem is _NO_VALUE or field.required:
+        ctx.report(problem.code, record, field.key)
 
 
 def check_unique(ctx: SheetContext) -> None:
