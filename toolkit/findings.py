@@ -113,7 +113,7 @@ class FileReport:
     records: list[Any] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # what a later stage extracted
     packed: dict[str, bytes] | None = field(default=None, repr=False)
-    spooled: dict[str, str] | None = None
+    spooled: dict[str, tuple[str, int, int]] | None = None  # part → (file, offset, size)
 
     def pack(self) -> None:
         """Pickle records and extras into ``packed``: one transfer from a worker, stored as is."""
@@ -133,8 +133,10 @@ class FileReport:
     def load(self, part: str = "records") -> Any:
         """A part (records, or an extra), from memory or from the spool file it was moved to."""
         if self.spooled and part in self.spooled:
-            with open(self.spooled[part], "rb") as handle:
-                return pickle.load(handle)  # our own spool file, written by this run
+            path, offset, size = self.spooled[part]
+            with open(path, "rb") as handle:
+                handle.seek(offset)
+                return pickle.loads(handle.read(size))  # our own spool, written by this run
         return self.records if part == "records" else self.extras.get(part)
 
     def load_records(self) -> list[Any]:

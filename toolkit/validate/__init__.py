@@ -149,16 +149,16 @@ def _position(f) -> tuple:
 
 
 @without_cycle_collection
-def _stage(job: tuple[int, Path, str], config: FederationConfig, pack: bool,
+def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool,
            extract: Callable[[FileReport], None] | None, spool: Spool | None) -> FileReport:
     """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
     this machine writes the file's rows to the spool itself and returns only the report."""
-    index, path, shown = job
+    path, shown = job
     report = validate_file(path, config, shown)
     if extract is not None:
         extract(report)
     if spool is not None:
-        spool.keep(index, report)
+        spool.keep(report)
     elif pack:
         report.pack()
     return report
@@ -179,8 +179,8 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
     worker, for what a later stage needs from the file's rows (see ``FileReport.extras``).
     """
     files = collect_files(paths)
-    jobs = [(i, path, str(path.relative_to(base)) if base and path.is_relative_to(base)
-             else str(path)) for i, path in enumerate(files, start=1)]
+    jobs = [(path, str(path.relative_to(base)) if base and path.is_relative_to(base)
+             else str(path)) for path in files]
     local = executor is None or isinstance(executor, ProcessPoolExecutor)
     stage = partial(_stage, config=config, pack=executor is not None, extract=extract,
                     spool=spool if local else None)
@@ -188,7 +188,7 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
     reports = []
     for i, report in enumerate(results, start=1):
         if spool is not None and report.spooled is None:
-            spool.keep(i, report)  # from a remote worker: its rows came back with it
+            spool.keep(report)  # from a remote worker: its rows came back with it
         elif report.packed is not None:
             report.unpack()
         reports.append(report)
