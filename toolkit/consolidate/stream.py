@@ -12,6 +12,8 @@ compares this XML with xlsxwriter's own. :class:`Workbook` zips faster than xlsx
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +23,7 @@ from typing import Any
 from zipfile import ZipFile
 
 import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
@@ -46,8 +49,32 @@ _TEXT = STYLE["text"]
 ZIP_LEVEL = 1
 
 
+class Worksheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's ``constant_memory`` worksheet, whose rows go into the sheet's XML as bytes.
+
+    xlsxwriter copies a sheet's temporary row file into the sheet's XML through text files,
+    decoding and encoding every byte again: 1.5 s for a federation's 380 MB of rows.
+    """
+
+    def _write_optimized_sheet_data(self) -> None:
+        if self.dim_rowmin is None or not hasattr(self.fh, "buffer"):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.close()  # flushed: the bytes are all on disk
+        self.row_data_fh_closed = True
+        self.fh.flush()  # what xlsxwriter wrote before the rows, then the rows as they are
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, self.fh.buffer, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+
+
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, zipped at :data:`ZIP_LEVEL` (it has no option for the level)."""
+    """xlsxwriter's workbook, zipped at :data:`ZIP_LEVEL` (it has no option for the level),
+    its worksheets copying their rows as bytes (:class:`Worksheet`)."""
+
+    worksheet_class = Worksheet
 
     def _store_workbook(self) -> None:
         zip_file = xlsxwriter.workbook.ZipFile
