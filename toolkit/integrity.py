@@ -31,8 +31,10 @@ _HEX = [f"{byte:02x}" for byte in range(256)]
 
 def canonical(value: object) -> str:
     """The text a cell's value is checked as: numbers to the fen, dates as Excel serials."""
-    if type(value) is str:  # the common case first
+    if type(value) is str:  # the common cases first
         return value
+    if type(value) is int:
+        return f"{value}.00"
     if value is None:
         return ""
     if isinstance(value, bool):

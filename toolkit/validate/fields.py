@@ -126,6 +126,11 @@ def read_header(ctx: SheetContext) -> None:
 
 def _row_kind(values: list[Any]) -> str:
     """data, blank, total, note or hint — from a row's non-blank cells."""
+    for value in values:  # the usual data row starts with a number or a date: nothing to ask
+        if value is not None:
+            if value.__class__ is not str:
+                return "data"
+            break
     filled = [v for v in values if v is not None and (v.__class__ is not str or not is_blank(v))]
     if not filled:
         return "blank"
