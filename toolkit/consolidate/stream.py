@@ -129,21 +129,18 @@ def _string_body(text: str) -> str:
             f"{text.translate(_XML_SPECIAL)}</t></is></c>")
 
 
-def render_rows(rows: Sequence[Sequence[Any]], kinds: Sequence[str],
-                first_col: int = 0) -> tuple[list[str], list[str]]:
-    """Rows of one layout as (each row's cells XML, each row's check — :func:`row_check`).
-
-    Column by column: a column holds its field's type or the clerk's text (never both 1 and
-    True), so its values are their own keys.
-    """
-    if not rows:
+def render_columns(columns: Sequence[Sequence[Any]],
+                   kinds: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Rows given column by column, as (each row's cells XML, each row's check —
+    :func:`row_check`). A column holds its field's type or the clerk's text (never both 1
+    and True), so its values are their own keys in the column's :class:`Memo`."""
+    if not columns or not columns[0]:
         return [], []
-    columns = []
-    for col, (values, kind) in enumerate(zip(zip(*rows, strict=True), kinds, strict=True),
-                                         start=first_col):
-        encoded = Memo(partial(_encoded, f'<c r="{_LETTERS[col]}{ROW}"', kind))
-        columns.append(zip(*map(encoded.__getitem__, values), strict=True))
-    xml_cols, text_cols, mark_cols = zip(*columns, strict=True)
+    encoded = []
+    for col, (values, kind) in enumerate(zip(columns, kinds, strict=True)):
+        memo = Memo(partial(_encoded, f'<c r="{_LETTERS[col]}{ROW}"', kind))
+        encoded.append(zip(*map(memo.__getitem__, values), strict=True))
+    xml_cols, text_cols, mark_cols = zip(*encoded, strict=True)
     xml = list(map("".join, zip(*xml_cols, strict=True)))
     checks = list(map(check_of, zip(*text_cols, strict=True),
                       map("".join, zip(*mark_cols, strict=True))))
@@ -198,14 +195,19 @@ def render_detail(report: FileReport) -> None:
     kinds = detail_kinds(report.template)[:-2]
     check_col = len(kinds) + 1
     summed = [c.key for c in spec.columns if c.type in ("money", "points")]
-    rows = []
-    for rec in report.records:
-        got, raw = rec.values.get, rec.raw.get
-        rows.append([report.branch_code, *(v if (v := got(k)) is not None else raw(k)
-                                           for k in keys), report.path, rec.row + 1])
-    xml, checks = render_rows(rows, kinds)
+    records, count = report.records, len(report.records)
+    columns = [[report.branch_code] * count]
+    for key in keys:
+        column = [rec.values.get(key) for rec in records]
+        if None in column:  # a value that did not read: the clerk's text, as typed
+            column = [rec.raw.get(key) if v is None else v for rec, v in zip(records, column,
+                                                                               strict=True)]
+        columns.append(column)
+    columns += [[report.path] * count, [rec.row + 1 for rec in records]]
+    xml, checks = render_columns(columns, kinds)
+    check_ref = f'<c r="{_LETTERS[check_col]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
     report.extras["detail"] = DetailRows(
-        [(rec.row + 1, cells, cell_xml(check_col, check, "text"), check)
-         for rec, cells, check in zip(report.records, xml, checks, strict=True)],
-        {key: sum((v for rec in report.records if isinstance(v := rec.values.get(key), Decimal)),
+        [(rec.row + 1, cells, f"{check_ref}{check}</t></is></c>", check)  # hex: no escaping
+         for rec, cells, check in zip(records, xml, checks, strict=True)],
+        {key: sum((v for rec in records if isinstance(v := rec.values.get(key), Decimal)),
                   Decimal(0)) for key in summed})
