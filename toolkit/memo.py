@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -17,4 +17,30 @@ class Memo(dict):
 
     def __missing__(self, value: Any) -> Any:
         made = self[value] = self.make(value)
+        return made
+
+
+class Memos:
+    """Memos that outlive one file: kept per process, by what they map (a column's field type,
+    a sheet column's kind), so a worker's later files find what its earlier ones computed —
+    row numbers, dates, amounts and list items recur across a federation's files.
+
+    A memo that keeps missing (mostly new values: IDs, names, phone numbers) is emptied once
+    it holds ``limit`` values, so memory stays bounded by the recurring values.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._memos: dict[Any, Memo] = {}
+
+    def map(self, key: Any, make: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:
+        """``make`` of each value, through the memo named ``key`` (``make`` must depend only
+        on the value and the key)."""
+        memo = self._memos.get(key)
+        if memo is None:
+            memo = self._memos[key] = Memo(make)
+        before = len(memo)
+        made = list(map(memo.__getitem__, values))
+        if len(memo) > self.limit and (len(memo) - before) * 2 > len(made):
+            memo.clear()
         return made

@@ -8,11 +8,13 @@ other checks of the row still run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from ..ids import mobile_valid, resident_id_check_char, resident_id_shape_ok
-from ..memo import Memo
+from ..memo import Memos
 from ..read.normalize import (
     BadValue,
     clean_text,
@@ -35,7 +37,7 @@ def _text(value: Any) -> str:
     return clean_text(value)
 
 
-def _id_number(field: Field, raw: Any, ctx: SheetContext) -> str:
+def _id_number(field: Field, raw: Any, setting: Setting) -> str:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raise BadValue("id_as_number")
     text = _text(raw).upper()
@@ -46,38 +48,52 @@ def _id_number(field: Field, raw: Any, ctx: SheetContext) -> str:
     return text
 
 
-def _mobile(field: Field, raw: Any, ctx: SheetContext) -> str:
+def _mobile(field: Field, raw: Any, setting: Setting) -> str:
     text = _text(raw).replace("-", "").replace(" ", "")
     if not mobile_valid(text):
         raise BadValue("mobile_format")
     return text
 
 
-def _points(field: Field, raw: Any, ctx: SheetContext) -> Decimal:
+def _points(field: Field, raw: Any, setting: Setting) -> Decimal:
     points = parse_decimal(raw)
     return points.quantize(Decimal(1)) if points == points.to_integral_value() else points
 
 
-def _enum(field: Field, raw: Any, ctx: SheetContext) -> str:
+def _enum(field: Field, raw: Any, setting: Setting) -> str:
     text = _text(raw)
-    allowed = ctx.config.accounts if field.enum == "accounts" else enumerations()[field.enum]
+    allowed = setting.accounts if field.enum == "accounts" else enumerations()[field.enum]
     if text not in allowed:
         raise BadValue("account_unknown" if field.enum == "accounts" else "not_in_list")
     return text
 
 
+@dataclass(frozen=True)
+class Setting:
+    """What reading a cell depends on besides the cell and its field: the file's date system,
+    the template's kind of period, the federation's chart of accounts."""
+
+    date1904: bool
+    period: str
+    accounts: frozenset[str]
+
+    @classmethod
+    def of(cls, ctx: SheetContext) -> Setting:
+        return cls(ctx.located.sheet.date1904, ctx.spec.period, frozenset(ctx.config.accounts))
+
+
 #: One parser per field type (spec.FIELD_TYPES); each raises BadValue with the finding code.
-_PARSERS: dict[str, Callable[[Field, Any, SheetContext], Any]] = {
-    "text": lambda field, raw, ctx: _text(raw),
-    "branch_code": lambda field, raw, ctx: _text(raw).upper(),
+_PARSERS: dict[str, Callable[[Field, Any, Setting], Any]] = {
+    "text": lambda field, raw, setting: _text(raw),
+    "branch_code": lambda field, raw, setting: _text(raw).upper(),
     "id_number": _id_number,
     "mobile": _mobile,
-    "int": lambda field, raw, ctx: parse_int(raw),
-    "money": lambda field, raw, ctx: parse_money(raw),
+    "int": lambda field, raw, setting: parse_int(raw),
+    "money": lambda field, raw, setting: parse_money(raw),
     "points": _points,
-    "date": lambda field, raw, ctx: parse_date(raw, ctx.located.sheet.date1904),
-    "yesno": lambda field, raw, ctx: parse_yesno(raw),
-    "period": lambda field, raw, ctx: parse_period(raw, ctx.spec.period),
+    "date": lambda field, raw, setting: parse_date(raw, setting.date1904),
+    "yesno": lambda field, raw, setting: parse_yesno(raw),
+    "period": lambda field, raw, setting: parse_period(raw, setting.period),
     "enum": _enum,
 }
 
@@ -116,7 +132,7 @@ def read_header(ctx: SheetContext) -> None:
             continue
         raw = found[0]
         try:
-            ctx.header[field.key] = _PARSERS[field.type](field, raw, ctx)
+            ctx.header[field.key] = _PARSERS[field.type](field, raw, Setting.of(ctx))
         except BadValue as exc:
             ctx.report_header(exc.code, field.key, _shown(raw), **_bad_params(exc, field, ctx))
     code = ctx.header.get("branch_code")
@@ -166,14 +182,14 @@ def read_table(ctx: SheetContext) -> None:
             break
         ctx.records.append(Record(r, {}))
         data.append(rows[r])
-    missing = located.sheet.formulas_without_value
+    missing, setting = located.sheet.formulas_without_value, Setting.of(ctx)
     for key, col in mapped:
         field = ctx.spec.column(key)
         raws = [row[col] if col < len(row) else None for row in data]
         if missing:  # formulas Excel never calculated: the cell has no value to read
             raws = [_NO_VALUE if (rec.row, col) in missing else raw
                     for rec, raw in zip(ctx.records, raws, strict=True)]
-        values = _parsed_column(field, raws, ctx)
+        values = _parsed_column(field, raws, setting)
         for record, value in zip(ctx.records, values, strict=True):
             record.values[key] = value
         for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
@@ -196,24 +212,30 @@ class _Problem:
 _BLANK, _NO_VALUE = _Problem("required_missing"), _Problem("formula_no_value")
 
 
-def _parsed_column(field: Field, raws: list[Any], ctx: SheetContext) -> list[Any]:
+_PARSED = Memos()  # (field, setting) → (type, cell) → value or problem; see _parsed_column
+
+
+def _parsed_column(field: Field, raws: list[Any], setting: Setting) -> list[Any]:
     """A column's cells parsed: values, with a :class:`_Problem` where a cell is blank or wrong.
 
-    A parser depends only on the cell and the file, so each distinct cell is parsed once; the
-    type is part of the key, since 1, 1.0 and True are equal keys but not equal cells.
+    A parser depends only on the cell, its field and the setting, so each distinct cell is
+    parsed once — in this file and in the files this process reads next (:class:`Memos`). The
+    type is part of the key: 1, 1.0 and True are equal keys but not equal cells.
     """
-    parse = _PARSERS[field.type]
+    return _PARSED.map((field, setting), partial(_parse_cell, field, setting),
+                       zip(map(type, raws), raws, strict=True))
 
-    def read(key: tuple[type, Any]) -> Any:
-        raw = key[1]
-        if raw is None or raw is _NO_VALUE or (raw.__class__ is str and is_blank(raw)):
-            return _BLANK if raw is not _NO_VALUE else _NO_VALUE
-        try:
-            return parse(field, raw, ctx)
-        except BadValue as exc:
-            return _Problem(exc.code, exc)
 
-    return list(map(Memo(read).__getitem__, zip(map(type, raws), raws, strict=True)))
+def _parse_cell(field: Field, setting: Setting, key: tuple[type, Any]) -> Any:
+    raw = key[1]
+    if raw is _NO_VALUE:
+        return _NO_VALUE
+    if raw is None or (raw.__class__ is str and is_blank(raw)):
+        return _BLANK
+    try:
+        return _PARSERS[field.type](field, raw, setting)
+    except BadValue as exc:
+        return _Problem(exc.code, exc.with_traceback(None))  # kept: no frames with it
 
 
 def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
