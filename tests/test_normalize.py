@@ -118,3 +118,16 @@ def test_clean_text_shortcut_agrees_with_the_full_clean(text):
     from toolkit.read.normalize import _HALF_WIDTH, _SPACES
 
     assert clean_text(text) == _SPACES.sub(" ", text.translate(_HALF_WIDTH)).strip()
+
+
+def test_remembered_cells_follow_each_files_date_system():
+    """A process remembers parsed cells across files, keyed by what parsing depends on: the
+    same serial is two dates in a 1900 and a 1904 workbook, whatever order they come in."""
+    from toolkit.spec import load_spec
+    from toolkit.validate.fields import Setting, _parsed_column
+
+    born = next(f for f in load_spec("roster").columns if f.type == "date")
+    for system in (False, True, False):
+        setting = Setting(system, "month", frozenset())
+        expected = serial_to_date(45000, date1904=system)
+        assert _parsed_column(born, [45000.0, 45000.0], setting) == [expected, expected]

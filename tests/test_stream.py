@@ -59,3 +59,45 @@ def _sheet_xml(rows, fast: bool, tmp_path) -> bytes:
 def test_same_xml_as_xlsxwriter(tmp_path_factory, rows):
     tmp = tmp_path_factory.mktemp("x")
     assert _sheet_xml(rows, True, tmp) == _sheet_xml(rows, False, tmp)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.lists(values, min_size=len(KINDS), max_size=len(KINDS)), min_size=1,
+                max_size=6), st.lists(st.lists(values, min_size=len(KINDS), max_size=len(KINDS)),
+                                      min_size=1, max_size=6))
+def test_columns_render_as_the_cell_writer_and_row_check(first, second):
+    """The detail renderer (column by column, remembering values across calls, as a worker
+    does across files) gives each row the XML of cells_xml and the check of row_check."""
+    from toolkit.consolidate.stream import cells_xml, render_columns
+    from toolkit.integrity import row_check
+
+    for rows in (first, second, first):
+        xml, checks = render_columns([list(col) for col in zip(*rows, strict=True)], KINDS)
+        assert xml == [cells_xml(row, KINDS) for row in rows]
+        assert checks == [row_check(row) for row in rows]
+
+
+@given(st.binary(max_size=3 << 20), st.integers(0, 3))
+def test_pieces_deflated_on_threads_join_into_one_stream(data, copies):
+    """The zip's compressor: pieces on threads, one valid deflate stream, same bytes each time."""
+    import zlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from toolkit.consolidate.stream import _Deflate
+
+    data = data * (copies + 1)
+    with ThreadPoolExecutor(2) as pool:
+        deflated = [_Deflate(pool).compress(data) + _Deflate(pool).flush() for _ in range(2)]
+    assert deflated[0] == deflated[1]
+    assert zlib.decompress(deflated[0], -15) == data
+
+
+def test_memos_forget_columns_of_new_values():
+    from toolkit.memo import Memos
+
+    memos = Memos(limit=10)
+    assert memos.map("row", str, range(8)) == [str(i) for i in range(8)]
+    assert memos.map("row", str, range(8)) == [str(i) for i in range(8)]  # all remembered
+    assert len(memos._memos["row"]) == 8
+    memos.map("id", str, range(100))  # more than the limit, all new: forgotten
+    assert len(memos._memos["id"]) == 0

@@ -40,6 +40,7 @@ from ..spec import load_spec
 STYLE_KINDS = ("text", "int", "money", "points", "date")
 STYLE = {kind: i + 1 for i, kind in enumerate(STYLE_KINDS)}
 ROW = "\x00"  # stands for the row number; raw control characters never survive escaping
+_ROW = ROW.encode()
 _EPOCH = date(1899, 12, 30)
 _XML_SPECIAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LETTERS = [xl_col_to_name(c) for c in range(64)]
@@ -202,31 +203,34 @@ def cells_xml(cells: Sequence[Any], kinds: Sequence[str], first_col: int = 0) ->
                                                                                   strict=True)))
 
 
-def write_rows(ws: Any, row: int, rows: Sequence[str], first_col: int, last_col: int) -> None:
-    """Rendered rows as rows ``row``, ``row + 1``, … (0-based) of a ``constant_memory``
-    worksheet, in one write; every row spans ``first_col`` to ``last_col``."""
+def write_rows(ws: Any, row: int, rows: Sequence[bytes], first_col: int, last_col: int) -> None:
+    """Rendered rows (UTF-8) as rows ``row``, ``row + 1``, … (0-based) of a ``constant_memory``
+    worksheet, in one write; every row spans ``first_col`` to ``last_col``. Rows arrive as
+    bytes so the writer only splices them (the workers encoded them)."""
     if not rows:
         return
     ws._write_single_row(row)  # flush the row xlsxwriter holds, as its own writes do
     ws._check_dimensions(row, first_col)
     ws._check_dimensions(row + len(rows) - 1, last_col)
-    ws.fh.write("".join(f'<row r="{n}">{xml.replace(ROW, str(n))}</row>'
-                        for n, xml in enumerate(rows, start=row + 1)))
+    ws.fh.flush()  # what xlsxwriter wrote as text, then these bytes
+    ws.fh.buffer.write(b"".join(b'<row r="%d">%s</row>' % (n, xml.replace(_ROW, b"%d" % n))
+                                for n, xml in enumerate(rows, start=row + 1)))
 
 
 def write_cells(ws: Any, row: int, cells: Sequence[Any], kinds: Sequence[str]) -> None:
     """Typed values as a row (blanks skipped; an all-blank row writes nothing)."""
     filled = [c for c, value in enumerate(cells) if value is not None and value != ""]
     if filled:
-        write_rows(ws, row, [cells_xml(cells, kinds)], filled[0], filled[-1])
+        write_rows(ws, row, [cells_xml(cells, kinds).encode()], filled[0], filled[-1])
 
 
 @dataclass
 class DetailRows:
     """One file's rows for its template's detail sheet, rendered by the worker."""
 
-    #: (source row, cells up to 来源行, the check cell, the check): 状态 goes between.
-    rows: list[tuple[int, str, str, str]] = field(default_factory=list)
+    #: (source row, cells up to 来源行, the check cell, the check): 状态 goes between; the
+    #: cells are UTF-8, ready for :func:`write_rows`.
+    rows: list[tuple[int, bytes, bytes, str]] = field(default_factory=list)
     sums: dict[str, Decimal] = field(default_factory=dict)
 
 
@@ -257,7 +261,7 @@ def render_detail(report: FileReport) -> None:
     xml, checks = render_columns(columns, kinds)
     check_ref = f'<c r="{_LETTERS[check_col]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
     report.extras["detail"] = DetailRows(
-        [(rec.row + 1, cells, f"{check_ref}{check}</t></is></c>", check)  # hex: no escaping
+        [(rec.row + 1, cells.encode(), f"{check_ref}{check}</t></is></c>".encode(), check)
          for rec, cells, check in zip(records, xml, checks, strict=True)],
         {key: sum((v for rec in records if isinstance(v := rec.values.get(key), Decimal)),
                   Decimal(0)) for key in summed})

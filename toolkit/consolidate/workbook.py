@@ -187,7 +187,8 @@ class _Pages:
         self.ends[-1] = r
         return self.ws, r
 
-    def put(self, rows: list[tuple[str, str]], last_col: int, digest: Digest) -> tuple[int, int]:
+    def put(self, rows: list[tuple[bytes, str]], last_col: int,
+            digest: Digest) -> tuple[int, int]:
         """Rendered (row XML, check) pairs in order, a page's worth per write, continuing on new
         pages as they fill; each check goes into the digest under its page. Returns the
         (page, row) of the first."""
@@ -252,8 +253,8 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
         if not detail or not detail.rows:
             continue
         codes = _row_codes(report)
-        ok = cell_xml(status_col, "ok", "text")
-        start = pages.put([(head + (cell_xml(status_col, ",".join(codes[row]), "text")
+        ok = cell_xml(status_col, "ok", "text").encode()
+        start = pages.put([(head + (cell_xml(status_col, ",".join(codes[row]), "text").encode()
                                     if row in codes else ok) + tail, check)
                            for row, head, tail, check in detail.rows], status_col + 1, digest)
         first = first or start
