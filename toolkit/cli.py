@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,6 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     from .audit import growing_arrears
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
-    from .integrity import file_sha256
     from .parallel import executor_for
     from .spool import Spool
 
@@ -227,15 +227,43 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                    "config": config_fingerprint(config_path)}
         history = register.history_before(result.period) if register else {}
         result.audit += growing_arrears(history, result)
-        digest = write_workbook(result, config, out, options, trend=history)
-        if register is not None:
-            register.record_consolidation(result, str(inbox.resolve()), options, str(out),
-                                          file_sha256(out), digest)
+        digest = _write_and_record(partial(write_workbook, result, config, out, options,
+                                           trend=history),
+                                   partial(register.record_consolidation, result,
+                                           str(inbox.resolve()), options, str(out))
+                                   if register is not None else None, out)
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
                f"{len(result.superseded)} superseded, {errors} errors)")
     return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _write_and_record(write: Callable[[], str],
+                      record: Callable[[Callable[[], tuple[str, str]]], int] | None,
+                      out: Path) -> str:
+    """Write the workbook while a helper thread records the run in the register (its SQL runs
+    beside the writer's compression, which both leave the interpreter for); returns the data
+    digest. The register's transaction waits for the workbook and rolls back if it fails."""
+    from .integrity import file_sha256
+
+    if record is None:
+        return write()
+    written: Future[str] = Future()
+
+    def sealed() -> tuple[str, str]:
+        digest = written.result()
+        return file_sha256(out), digest
+
+    with ThreadPoolExecutor(1) as helper:
+        recorded = helper.submit(record, sealed)
+        try:
+            written.set_result(write())
+        except BaseException as exc:
+            written.set_exception(exc)
+            raise
+        recorded.result()
+    return written.result()
 
 
 @cli.command(epilog="""\b

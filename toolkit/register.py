@@ -21,7 +21,7 @@ import itertools
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -105,8 +105,10 @@ class Register:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # one thread at a time, not always the opening one: consolidate records on a
+            # helper thread while the main thread writes the workbook
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                      isolation_level=None)
+                                      isolation_level=None, check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -192,16 +194,20 @@ class Register:
         return run
 
     def record_consolidation(self, result: Any, inbox: str, options: dict, output: str,
-                             output_sha256: str, digest: str, started: str | None = None) -> int:
-        """One consolidate run: its files (chosen, superseded, excluded), figures and people."""
+                             written: Callable[[], tuple[str, str]],
+                             started: str | None = None) -> int:
+        """One consolidate run: its files (chosen, superseded, excluded), figures and people.
+
+        ``written`` waits for the workbook and gives its (SHA-256, data digest), so the caller
+        can write it meanwhile; if it raises, nothing of the run is recorded.
+        """
         started = started or _now()
         roles = {id(f): "chosen" for f in result.chosen.values()}
         roles.update({id(old): "superseded" for old, _ in result.superseded})
         totals = {s.code: s.figures() for s in result.summaries}
         with self.transaction():
             run = self._run("consolidate", started, inbox, result.period, options,
-                            output=output, output_sha256=output_sha256, data_digest=digest,
-                            totals=totals)
+                            output=output, totals=totals)
             for report in result.report.files:
                 self.db.execute("INSERT OR IGNORE INTO run_files VALUES (?, ?, ?)",
                                 (run, self._file(report, started),
@@ -213,6 +219,9 @@ class Register:
             self.db.execute("DELETE FROM members WHERE period = ?", (result.period,))
             self.db.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                 _members(result))
+            output_sha256, digest = written()
+            self.db.execute("UPDATE runs SET output_sha256 = ?, data_digest = ?, finished = ? "
+                            "WHERE id = ?", (output_sha256, digest, _now(), run))
         return run
 
     # --- reading ---------------------------------------------------------------------------
