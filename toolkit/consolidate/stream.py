@@ -90,7 +90,7 @@ class _Zip(ZipFile):
         info.compress_type = ZIP_DEFLATED
         with open(filename, "rb") as source, self.open(info, "w") as member:
             member._compressor = _Deflate(self.pool)
-            shutil.copyfileobj(source, member, 8 * _PIECE)
+            shutil.copyfileobj(source, member, 4 * _PIECE)
 
     def close(self) -> None:
         super().close()
