@@ -97,7 +97,7 @@ class _Zip(ZipFile):
         self.pool.shutdown()
 
 
-_RENDERED = Memos()  # (column, kind) → value → (XML, canonical text, check mark)
+_RENDERED = Memos()  # (column, kind) → (type, value) → (XML, canonical text, check mark)
 
 
 class Worksheet(xlsxwriter.worksheet.Worksheet):
@@ -146,8 +146,9 @@ def _cell(ref: str, kind: str, value: Any) -> str:
     return ref + body if body else ""
 
 
-def _encoded(ref: str, kind: str, value: Any) -> tuple[str, str, str]:
+def _encoded(ref: str, kind: str, key: tuple[type, Any]) -> tuple[str, str, str]:
     """A cell's XML, canonical text and check mark (:mod:`toolkit.integrity`)."""
+    value = key[1]
     if value.__class__ is str and value:  # the common case first: text is its own canonical
         return ref + _string_body(value), value, cell_mark(value)
     text = canonical(value)
@@ -183,13 +184,14 @@ def _string_body(text: str) -> str:
 def render_columns(columns: Sequence[Sequence[Any]],
                    kinds: Sequence[str]) -> tuple[list[str], list[str]]:
     """Rows given column by column, as (each row's cells XML, each row's check —
-    :func:`row_check`). A column holds its field's type or the clerk's text (never both 1
-    and True), so its values are their own keys in the column's memo, which a worker keeps
-    from file to file (:class:`Memos`)."""
+    :func:`row_check`). Each distinct (type, value) of a column is rendered once, in a memo
+    a worker keeps from file to file (:class:`Memos`); the type is in the key because 0,
+    0.00 and False are equal keys but not equal cells."""
     if not columns or not columns[0]:
         return [], []
     encoded = [zip(*_RENDERED.map((col, kind), partial(_encoded, f'<c r="{_LETTERS[col]}{ROW}"',
-                                                        kind), values), strict=True)
+                                                        kind),
+                                  zip(map(type, values), values, strict=True)), strict=True)
                for col, (values, kind) in enumerate(zip(columns, kinds, strict=True))]
     xml_cols, text_cols, mark_cols = zip(*encoded, strict=True)
     xml = list(map("".join, zip(*xml_cols, strict=True)))
