@@ -5,9 +5,13 @@ each cell (argument checks, a cell object, attribute escaping), in the one paren
 per-file stage renders each row's cells as the XML xlsxwriter would write (inline strings,
 numbers, the same style indexes, control characters and edge whitespace escaped the same way), with
 a placeholder for the row number, and prepares the row's check; the writer only adds the status
-and check cells and the row number. Three xlsxwriter internals are used — ``_write_single_row``
-(flush the pending row), ``_check_dimensions`` and the ``fh`` stream — pinned by a test that
-compares this XML with xlsxwriter's own. :class:`Workbook` zips faster than xlsxwriter's.
+and check cells and the row number.
+
+This leans on internals, each pinned by tests (this XML against xlsxwriter's own; every
+workbook read back by openpyxl, python-calamine and LibreOffice): xlsxwriter's
+``_write_single_row``, ``_check_dimensions`` and ``fh`` (the row stream), its
+``_write_optimized_sheet_data`` and ``_store_workbook`` (:class:`Worksheet`, :class:`Workbook`),
+and zipfile's ``_ZipWriteFile._compressor`` (:class:`_Zip`).
 """
 
 from __future__ import annotations
@@ -86,6 +90,7 @@ class _Zip(ZipFile):
 
     def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
               compresslevel: Any = None) -> None:
+        del compress_type, compresslevel  # every member deflates at ZIP_LEVEL, in pieces
         info = ZipInfo.from_file(filename, arcname, strict_timestamps=self._strict_timestamps)
         info.compress_type = ZIP_DEFLATED
         with open(filename, "rb") as source, self.open(info, "w") as member:
