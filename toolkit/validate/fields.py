@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from ..ids import mobile_valid, resident_id_check_char, resident_id_shape_ok
+from ..ids import mobile_valid, resident_id_shape_ok, resident_id_valid
 from ..memo import Memos
 from ..read.normalize import (
     BadValue,
@@ -43,7 +43,7 @@ def _id_number(field: Field, raw: Any, setting: Setting) -> str:
     text = _text(raw).upper()
     if not resident_id_shape_ok(text):
         raise BadValue("id_format")
-    if resident_id_check_char(text[:17]) != text[17]:
+    if not resident_id_valid(text):
         raise BadValue("id_checksum")
     return text
 
@@ -124,6 +124,7 @@ def _shown(raw: Any) -> str:
 
 def read_header(ctx: SheetContext) -> None:
     """Parse the header block; missing required values are findings at the label's value cell."""
+    setting = Setting.of(ctx)
     for field in ctx.spec.header:
         found = ctx.located.header_values.get(field.key)
         if found is None or is_blank(found[0]):
@@ -132,7 +133,7 @@ def read_header(ctx: SheetContext) -> None:
             continue
         raw = found[0]
         try:
-            ctx.header[field.key] = _PARSERS[field.type](field, raw, Setting.of(ctx))
+            ctx.header[field.key] = _PARSERS[field.type](field, raw, setting)
         except BadValue as exc:
             ctx.report_header(exc.code, field.key, _shown(raw), **_bad_params(exc, field, ctx))
     code = ctx.header.get("branch_code")
