@@ -85,7 +85,7 @@ def test_workbook_sheets_formulas_and_text(workbook):
     assert summary["J3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")
     total_row = next(c for c in summary["A"] if c.value == "合计").row
     assert summary[f"J{total_row}"].value == f"=SUM(J3:J{total_row - 1})"
-    notes = {c.value for c in book["会员名册"]["T"]}
+    notes = {c.value for c in book["会员名册"]["Y"]}  # 备注, after the 实名制 columns
     assert "-已调岗，待办转出" in notes  # a clerk's leading '-' stays text
     dues = book["会费收缴"]
     assert dues.cell(dues.max_row, 1).value == "合计"

@@ -233,8 +233,9 @@ def test_clerk_layouts_read_the_same(tmp_path):
         p.layout = Layout(top_rows=4, order=keys, renames=(("wage", "缴费基数"),),
                           sheet_name="Sheet1", meta=False, date_style="cn",
                           notes_below=("注：以上数据已核对。",))
-    _, found = case(tmp_path, "dues", defect)
-    assert found == set()
+    p, found = case(tmp_path, "dues", defect)
+    note = f"A{p.layout.first_data_row(p.spec) + len(p.rows) + 2}"  # below a blank row
+    assert found == {("Sheet1", note, "note_skipped")}  # the note below the table, as a note
 
 
 def test_missing_and_extra_columns(tmp_path):

@@ -33,6 +33,20 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart of accounts and the first period it is in force for."""
+
+    name: str
+    since: str  # YYYY-MM; "" for every period
+    accounts: dict[str, Account]
+
+
+#: The charts unionkit ships (RULES.md): the 2009 工会会计制度 (in force 2010–2021) and its
+#: 2021 revision, which base-level unions use from 2022.
+BUILTIN_CHARTS = (("2010", "", "accounts_2010.csv"), ("2021", "2022-01", "accounts_2021.csv"))
+
+
+@dataclass(frozen=True)
 class Branch:
     """One entry of the branch directory (分会名录)."""
 
@@ -78,7 +92,7 @@ class FederationConfig:
     unpaid_months_withdrawal: int
     fund_rate: Decimal
     upper_share: Decimal
-    accounts: dict[str, Account]
+    accounts: dict[str, Account]  # the chart in force today (templates' dropdowns, kinds)
     large_expense: Decimal
     cash_limit: Decimal
     welfare_caps: tuple[WelfareCap, ...]
@@ -92,6 +106,19 @@ class FederationConfig:
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: frozenset[date] = frozenset()
     source: str = "builtin"
+    charts: tuple[Chart, ...] = ()
+
+    def chart_for(self, period: str | None) -> Chart:
+        """The chart of accounts in force for a period (the latest one when it is unknown)."""
+        charts = self.charts or (Chart("federation", "", self.accounts),)
+        if not period:
+            return charts[-1]
+        return [c for c in charts if c.since <= period[:7]][-1]
+
+    def other_charts(self, period: str | None) -> tuple[Chart, ...]:
+        """The charts not in force for this period: to explain a code from the wrong one."""
+        here = self.chart_for(period)
+        return tuple(c for c in self.charts if c is not here)
 
     def grade_for(self, score: Decimal, vetoed: bool = False) -> str:
         """The grade a score earns; a veto (一票否决) forces the lowest grade."""
@@ -121,9 +148,10 @@ def _decimal(raw: dict[str, Any], key: str, where: str) -> Decimal:
         raise ConfigError(f"{where}.{key}: expected a number, got {raw.get(key)!r}") from exc
 
 
-def _read_accounts(spec: str, base_dir: Path | None) -> dict[str, Account]:
+def _read_accounts(spec: str, base_dir: Path | None,
+                   builtin: str = "accounts_2021.csv") -> dict[str, Account]:
     if spec == "builtin":
-        text = resources.files("toolkit.data").joinpath("accounts.csv").read_text("utf-8")
+        text = resources.files("toolkit.data").joinpath(builtin).read_text("utf-8")
     else:
         path = Path(spec) if base_dir is None else base_dir / spec
         try:
@@ -140,6 +168,20 @@ def _read_accounts(spec: str, base_dir: Path | None) -> dict[str, Account]:
     }
 
 
+def _charts(ledger: dict[str, Any], base_dir: Path | None) -> tuple[Chart, ...]:
+    """The charts by period: the built-in ones, each replaceable under [ledger.charts]; or the
+    federation's single chart when ``accounts`` names a CSV."""
+    if str(ledger["accounts"]) != "builtin":
+        return (Chart("federation", "", _read_accounts(str(ledger["accounts"]), base_dir)),)
+    own = ledger.get("charts", {})
+    unknown = set(own) - {name for name, _, _ in BUILTIN_CHARTS}
+    if unknown:
+        raise ConfigError(f"ledger.charts: unknown chart {sorted(unknown)[0]!r} "
+                          f"(the charts are {', '.join(n for n, _, _ in BUILTIN_CHARTS)})")
+    return tuple(Chart(name, since, _read_accounts(str(own.get(name, "builtin")), base_dir, file))
+                 for name, since, file in BUILTIN_CHARTS)
+
+
 def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> FederationConfig:
     dues, fund, ledger = raw["dues"], raw["fund"], raw["ledger"]
     assessment, roster = raw["assessment"], raw["roster"]
@@ -150,6 +192,7 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
             raise ConfigError(f"branch {b.code}: kind must be one of {BRANCH_KINDS}, not {b.kind!r}")
     indicators = tuple(Indicator(i["category"], i["content"], _decimal(i, "points", "indicator"))
                        for i in assessment["indicators"])
+    charts = _charts(ledger, base_dir)
     grades = tuple(sorted((Grade(_decimal(g, "min", "grade"), g["name"])
                            for g in assessment["grades"]), key=lambda g: -g.min))
     if not grades or grades[-1].min > 0:
@@ -162,7 +205,8 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         unpaid_months_withdrawal=int(dues["unpaid_months_withdrawal"]),
         fund_rate=_decimal(fund, "rate", "fund"),
         upper_share=_decimal(fund, "upper_share", "fund"),
-        accounts=_read_accounts(str(ledger["accounts"]), base_dir),
+        accounts=charts[-1].accounts,
+        charts=charts,
         large_expense=_decimal(ledger, "large_expense", "ledger"),
         cash_limit=_decimal(ledger, "cash_limit", "ledger"),
         welfare_caps=tuple(WelfareCap(c["name"], tuple(c["keywords"]),

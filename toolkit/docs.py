@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .findings import catalog
+from .findings import fill as fill_message
 
 LEVELS = {"file": "file 文件", "sheet": "sheet 工作表", "cell": "cell 单元格"}
 
@@ -16,7 +17,8 @@ def findings_markdown() -> str:
         "",
         "Generated from `toolkit/data/findings.toml` by `python -m toolkit.docs` — do not edit.",
         "Every finding unionkit reports has one of these codes. `error` makes `validate` exit 1;",
-        "`warning` does not. `level` says where it points: a whole file, a sheet, or one cell.",
+        "`warning` does not; `info` (a row read as a note) counts as neither. `level` says where it",
+        "points: a whole file, a sheet, or one cell.",
         "",
         "| code | severity | level | 问题（示例） | example message | 怎么改 / fix |",
         "|---|---|---|---|---|---|",
@@ -25,7 +27,7 @@ def findings_markdown() -> str:
         values = {"value": "", **code.example}
 
         def fill(template: str, values: dict = values) -> str:
-            return template.format_map(values).replace("|", "\\|")
+            return fill_message(template, values).replace("|", "\\|")
         lines.append(f"| `{code.code}` | {code.severity} | {LEVELS[code.level]} | "
                      f"{fill(code.zh)} | {fill(code.en)} | {fill(code.fix_zh)} {fill(code.fix_en)} |")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ message templates; renderers (text, JSON, HTML, annotated workbook) only read fi
 from __future__ import annotations
 
 import pickle
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, INFO = "error", "warning", "info"
 @dataclass(frozen=True)
 class Code:
     """One catalog entry."""
@@ -40,6 +41,20 @@ def catalog() -> dict[str, Code]:
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+_OPTIONAL = re.compile(r"\[\[(.*?)\]\]")
+_PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """A catalog message with its placeholders filled; a ``[[…]]`` part is kept only when
+    every placeholder in it has a value (so “did you mean …” appears only with a suggestion)."""
+    values = _Blank(values)
+    kept = _OPTIONAL.sub(lambda m: m.group(1) if all(values[n] for n in
+                                                     _PLACEHOLDER.findall(m.group(1))) else "",
+                         template)
+    return kept.format_map(values)
 
 
 @dataclass(frozen=True)
@@ -68,13 +83,13 @@ class Finding:
 
     def message(self, lang: str = "zh") -> str:
         entry = catalog()[self.code]
-        values = _Blank({"value": self.value or "", **dict(self.params)})
-        return (entry.en if lang == "en" else entry.zh).format_map(values)
+        return fill(entry.en if lang == "en" else entry.zh,
+                    {"value": self.value or "", **dict(self.params)})
 
     def fix(self, lang: str = "zh") -> str:
         entry = catalog()[self.code]
-        values = _Blank({"value": self.value or "", **dict(self.params)})
-        return (entry.fix_en if lang == "en" else entry.fix_zh).format_map(values)
+        return fill(entry.fix_en if lang == "en" else entry.fix_zh,
+                    {"value": self.value or "", **dict(self.params)})
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The JSON contract's finding object (BRIEF.md)."""
@@ -108,6 +123,10 @@ class FileReport:
     sheet: str | None = None
     columns: dict[str, int] = field(default_factory=dict)
     rows: int = 0
+    #: How every non-blank row below the header was read: data, total, note, header, unread.
+    accounted: dict[str, int] = field(default_factory=dict)
+    #: The sheet, when the workbook holds more than one template (one report per template).
+    part: str | None = None
     unreadable: bool = False
     findings: list[Finding] = field(default_factory=list)
     records: list[Any] = field(default_factory=list)
@@ -151,6 +170,10 @@ class FileReport:
         return sum(f.severity == WARNING for f in self.findings)
 
     @property
+    def notices(self) -> int:
+        return sum(f.severity == INFO for f in self.findings)
+
+    @property
     def status(self) -> str:
         if self.unreadable:
             return "unreadable"
@@ -160,6 +183,7 @@ class FileReport:
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"path": self.path, "sha256": self.sha256, "template": self.template,
+                **({"sheet": self.part} if self.part else {}),
                 "branch_code": self.branch_code, "period": self.period, "rows": self.rows,
                 "status": self.status, "findings": [f.to_dict(lang) for f in self.findings]}
 

@@ -64,3 +64,34 @@ def uscc_valid(value: str) -> bool:
 def mobile_valid(value: str) -> bool:
     """A mainland mobile number: 11 digits starting 13–19 (common practice)."""
     return bool(_MOBILE.match(value))
+
+
+#: Number formats of the identity documents a 会员实名制 register accepts besides the resident
+#: ID: (pattern, description in Chinese, in English). 港澳台居民居住证 and the 2017+ 外国人永久居留
+#: 身份证 are 18-character numbers with the GB 11643 check character, like a resident ID.
+DOCUMENT_FORMATS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "护照": (re.compile(r"^[A-Z0-9]{5,17}$"), "5–17位字母或数字", "5–17 letters or digits"),
+    "港澳居民来往内地通行证": (re.compile(r"^[HM]\d{8}(\d{2})?$"), "H或M加8位或10位数字",
+                               "H or M and 8 or 10 digits"),
+    "台湾居民来往大陆通行证": (re.compile(r"^\d{8}(\d{2})?$"), "8位或10位数字", "8 or 10 digits"),
+    "港澳台居民居住证": (re.compile(r"^8[123]0000\d{11}[\dX]$"), "以810000、820000或830000开头的18位号码",
+                         "18 characters starting 810000, 820000 or 830000"),
+    "外国人永久居留身份证": (re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX]|\d{17}[\dX])$"),
+                             "15位（3个字母加12位数字）或18位号码",
+                             "15 (3 letters and 12 digits) or 18 characters"),
+}
+_ANY_DOCUMENT = (re.compile(r"^[0-9A-Z\-()（）第字号]{4,30}$"), "4–30位字母、数字或汉字“第、字、号”",
+                 "4–30 letters, digits or 第/字/号")
+_CHECKED = ("港澳台居民居住证",)
+
+
+def document_number_problem(kind: str, value: str) -> tuple[str, str] | None:
+    """For a document other than the resident ID: None when its number has that document's
+    format, else (Chinese, English) descriptions of the format expected."""
+    pattern, zh, en = DOCUMENT_FORMATS.get(kind, _ANY_DOCUMENT)
+    if not pattern.match(value):
+        return zh, en
+    if (kind in _CHECKED or (kind == "外国人永久居留身份证" and len(value) == 18)) \
+            and not resident_id_valid(value):
+        return zh + "，校验位正确", en + ", with a valid check character"
+    return None

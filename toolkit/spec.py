@@ -66,6 +66,8 @@ class TemplateSpec:
     totals: tuple[str, ...]
     notes: tuple[str, ...]
     prefill: str | None = None
+    distinctive: tuple[str, ...] = ()
+    distinctive_min: int = 2
 
     def column(self, key: str) -> Field:
         """The column with this key (a SpecError names the spec when it has none)."""
@@ -124,9 +126,14 @@ def load_spec(template_id: str) -> TemplateSpec:
         period=raw["period"], header=header, columns=columns,
         rules=tuple(raw.get("rules", ())), totals=tuple(raw.get("totals", ())),
         notes=tuple(raw.get("notes", ())), prefill=raw.get("prefill"),
+        distinctive=tuple(raw.get("distinctive", ())),
+        distinctive_min=int(raw.get("distinctive_min", 2)),
     )
-    for key in spec.totals:
+    for key in (*spec.totals, *spec.distinctive):
         spec.column(key)
+    if len(spec.distinctive) < spec.distinctive_min:
+        raise SpecError(f"spec {template_id}: `distinctive` must name at least "
+                        f"{spec.distinctive_min} columns (labels no other table has)")
     return spec
 
 
@@ -136,7 +143,27 @@ def all_specs() -> tuple[TemplateSpec, ...]:
 
 
 @cache
+def _enums_file() -> dict[str, Any]:
+    return tomllib.loads(resources.files("toolkit.data").joinpath("enums.toml").read_text("utf-8"))
+
+
+@cache
 def enumerations() -> dict[str, tuple[str, ...]]:
-    """The national-standard enumerations (``data/enums.toml``)."""
-    text = resources.files("toolkit.data").joinpath("enums.toml").read_text("utf-8")
-    return {k: tuple(v) for k, v in tomllib.loads(text).items()}
+    """The national-standard enumerations (``data/enums.toml``): canonical values, in order."""
+    return {k: tuple(v) for k, v in _enums_file().items() if k != "synonyms"}
+
+
+@cache
+def choices(enum: str) -> dict[str, str]:
+    """Every accepted spelling of an enumeration's values, folded (``fold_choice``), mapped to
+    its canonical value: the values themselves and their synonyms."""
+    from .read.normalize import fold_choice
+
+    synonyms = _enums_file().get("synonyms", {}).get(enum, {})
+    accepted = {fold_choice(v): v for v in enumerations()[enum]}
+    for spelling, canonical in synonyms.items():
+        if canonical not in enumerations()[enum]:
+            raise SpecError(f"enums.toml: synonym {spelling!r} maps to {canonical!r}, "
+                            f"which is not a value of {enum}")
+        accepted.setdefault(fold_choice(spelling), canonical)
+    return accepted

@@ -1,21 +1,24 @@
-"""Find the template in a clerk's workbook, wherever the clerk moved it.
+"""Find the templates in a clerk's workbook, wherever the clerk moved them.
 
-Recognition: the hidden ``_meta`` sheet names the template and version; without it (data pasted
-into another workbook, a renamed sheet) the template is the one whose column labels best match a
-row near the top of some sheet. Then the column header row is the row matching most labels, the
-columns are mapped by label or alias in any order, and the header block values are found next to
-their labels above the table.
+Recognition: a sheet holds a template when a row near its top carries enough of that
+template's *distinctive* column labels (证件号码, 入会日期, 应缴会费, 凭证号, 分值 …, declared in
+the spec): labels every table has (序号, 姓名, 电话, 备注) never count. The hidden ``_meta``
+sheet, when present, names the template of the workbook's main sheet and lets it be found on
+fewer labels. Every sheet that holds a template is found (a roster with the dues sheet added is
+two templates). Then the column header row is the row matching most labels, the columns are
+mapped by label or alias in any order, and the header block values are found next to their
+labels above the table (or after the colon in the label's own cell).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..layout import LISTS_SHEET, META_SHEET
 from ..spec import TemplateSpec, all_specs
-from .normalize import clean_text, is_blank, label_key
+from .normalize import clean_text, first_line, is_blank, label_key
 from .workbook import Book, Sheet
 
 #: How far down a sheet the column header row may have been moved.
@@ -43,18 +46,39 @@ def _names(spec: TemplateSpec) -> dict[str, str]:
     return {label_key(n): f.key for f in spec.columns for n in f.names}
 
 
-def _row_matches(row: Iterable[Any], names: dict[str, str]) -> int:
-    return len({names[k] for k in (label_key(v) for v in row if not is_blank(v)) if k in names})
+class Match(NamedTuple):
+    """How well one row of a sheet matches a template's column labels."""
+
+    distinctive: int
+    total: int
+    row: int
+    keys: frozenset[str]
 
 
-def _best_header_row(sheet: Sheet, spec: TemplateSpec) -> tuple[int, int]:
-    names = _names(spec)
-    best = (-1, 0)
+def _row_keys(row: Iterable[Any], names: dict[str, str]) -> frozenset[str]:
+    return frozenset(names[k] for k in (label_key(v) for v in row if not is_blank(v))
+                     if k in names)
+
+
+def best_match(sheet: Sheet, spec: TemplateSpec) -> Match:
+    """The row near the top of the sheet that carries most of the template's labels."""
+    names, distinctive = _names(spec), set(spec.distinctive)
+    best = Match(0, 0, -1, frozenset())
     for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        score = _row_matches(row, names)
-        if score > best[1]:
-            best = (r, score)
+        keys = _row_keys(row, names)
+        match = Match(len(keys & distinctive), len(keys), r, keys)
+        if match[:2] > best[:2]:
+            best = match
     return best
+
+
+def _holds(spec: TemplateSpec, match: Match, named_by_meta: bool) -> bool:
+    """Whether a sheet's best row is this template's header: enough distinctive labels, or,
+    in a workbook whose meta sheet names this template, enough labels of any kind."""
+    if match.distinctive >= spec.distinctive_min:
+        return True
+    required = sum(c.required for c in spec.columns)
+    return named_by_meta and match.total >= max(3, required // 2)
 
 
 def read_meta(book: Book) -> tuple[str, str] | None:
@@ -68,34 +92,79 @@ def read_meta(book: Book) -> tuple[str, str] | None:
     return meta["template"], meta.get("version", "")
 
 
-def _candidate_sheets(book: Book, spec: TemplateSpec) -> list[str]:
-    preferred = [n for n in book.names if clean_text(n) in (spec.sheet, *spec.sheet_aliases)]
-    others = [n for n in book.names if n not in preferred and n not in (META_SHEET, LISTS_SHEET)
-              and book.visible.get(n, True) and n != "填表说明"]
-    return preferred + others
+def _data_sheets(book: Book) -> list[str]:
+    """Sheets a clerk may have put a table in: visible, not our meta, lists or instructions."""
+    return [n for n in book.names if n not in (META_SHEET, LISTS_SHEET)
+            and book.visible.get(n, True) and n != "填表说明"]
+
+
+def recognise_all(book: Book, specs: Iterable[TemplateSpec] | None = None) -> list[Located]:
+    """Every template in this workbook, one per sheet that holds one, the meta sheet's first.
+
+    Each sheet gets the template it matches best (by distinctive labels, then by all labels);
+    a template the meta sheet names is looked for on its own sheet name first.
+    """
+    specs = tuple(specs or all_specs())
+    meta = read_meta(book)
+    found: list[tuple[bool, int, Located]] = []
+    for position, name in enumerate(_data_sheets(book)):
+        sheet = book.sheet(name)
+        best: tuple[tuple[int, int, int], TemplateSpec, Match] | None = None
+        for spec in specs:
+            named = meta is not None and meta[0] == spec.id
+            match = best_match(sheet, spec)
+            if not _holds(spec, match, named):
+                continue
+            preferred = named and clean_text(name) in (spec.sheet, *spec.sheet_aliases)
+            rank = (int(preferred), match.distinctive, match.total)
+            if best is None or rank > best[0]:
+                best = (rank, spec, match)
+        if best is None:
+            continue
+        _, spec, match = best
+        located = _map_columns(spec, sheet, match.row)
+        located.meta_version = meta[1] if meta and meta[0] == spec.id else None
+        _find_header_values(located)
+        found.append((located.meta_version is None, position, located))
+    return [located for *_, located in sorted(found, key=lambda f: f[:2])]
 
 
 def recognise(book: Book, specs: Iterable[TemplateSpec] | None = None) -> Located | None:
-    """The template in this workbook, or None. A meta sheet decides the template; the sheet and
-    header row are then found by labels (a clerk may still have moved or renamed things)."""
-    specs = tuple(specs or all_specs())
-    meta = read_meta(book)
-    if meta is not None:
-        specs = tuple(s for s in specs if s.id == meta[0]) or specs
-    best: tuple[int, TemplateSpec, str, int] | None = None
-    for spec in specs:
-        required = sum(c.required for c in spec.columns)
-        for name in _candidate_sheets(book, spec):
-            row, score = _best_header_row(book.sheet(name), spec)
-            if score >= max(3, required // 2) and (best is None or score > best[0]):
-                best = (score, spec, name, row)
+    """The workbook's main template (see :func:`recognise_all`), or None."""
+    located = recognise_all(book, specs)
+    return located[0] if located else None
+
+
+@dataclass(frozen=True)
+class Closest:
+    """For a sheet no template fits: the nearest template, the labels of it that were found
+    (as the clerk wrote them) and the required ones missing."""
+
+    spec: TemplateSpec
+    sheet: str
+    found: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def closest_template(book: Book, specs: Iterable[TemplateSpec] | None = None) -> Closest | None:
+    """The template an unrecognized workbook comes nearest to, so the federation can map its
+    columns; None when no sheet carries a single label of any template."""
+    best: tuple[tuple[int, int], TemplateSpec, str, Match] | None = None
+    for name in _data_sheets(book):
+        sheet = book.sheet(name)
+        for spec in tuple(specs or all_specs()):
+            match = best_match(sheet, spec)
+            if match.total and (best is None or match[:2] > best[0]):
+                best = (match[:2], spec, name, match)
     if best is None:
         return None
-    _, spec, name, row = best
-    located = _map_columns(spec, book.sheet(name), row)
-    located.meta_version = meta[1] if meta and meta[0] == spec.id else None
-    _find_header_values(located)
-    return located
+    _, spec, name, match = best
+    names = _names(spec)
+    row = book.sheet(name).rows[match.row]
+    found = tuple(dict.fromkeys(clean_text(first_line(v)) for v in row
+                                if not is_blank(v) and names.get(label_key(v))))
+    missing = tuple(c.label for c in spec.columns if c.required and c.key not in match.keys)
+    return Closest(spec, name, found, missing)
 
 
 def _map_columns(spec: TemplateSpec, sheet: Sheet, header_row: int) -> Located:
@@ -114,16 +183,34 @@ def _map_columns(spec: TemplateSpec, sheet: Sheet, header_row: int) -> Located:
     return located
 
 
+def _label_and_value(value: Any) -> tuple[str, str]:
+    """A header-block cell split at its first colon: “填表单位（盖章）：海口市…工会” is the
+    label 填表单位 with its value typed in the same cell."""
+    text = clean_text(value)
+    for colon in ("：", ":"):
+        if colon in text:
+            label, rest = text.split(colon, 1)
+            return label, rest.strip()
+    return text, ""
+
+
 def _find_header_values(located: Located) -> None:
-    """Header-block values: the first non-blank cell right of each label, above the table."""
+    """Header-block values: the first non-blank cell right of each label, above the table,
+    or the text after the colon in the label's own cell."""
     labels = {label_key(n): f.key for f in located.spec.header for n in f.names}
     for r in range(located.header_row):
         row = located.sheet.rows[r]
         for c, value in enumerate(row):
-            key = labels.get(label_key(value)) if isinstance(value, str) else None
+            if not isinstance(value, str):
+                continue
+            label, inline = _label_and_value(value)
+            key = labels.get(label_key(value)) or labels.get(label_key(label))
             if key is None or key in located.header_labels:
                 continue
             located.header_labels[key] = (r, c)
+            if inline and label_key(label) in labels:
+                located.header_values[key] = (inline, r, c)
+                continue
             for dc in range(1, VALUE_SCAN_COLS + 1):
                 candidate = located.sheet.value(r, c + dc)
                 if not is_blank(candidate):

@@ -50,12 +50,29 @@ def clean_text(value: Any) -> str:
     return _SPACES.sub(" ", str(value).translate(_HALF_WIDTH)).strip()
 
 
+def first_line(value: Any) -> str:
+    """A header cell's label: its first non-blank line (real templates put an instruction on
+    the next lines of the same cell: “是否农民工会员\n填写“是”或“否””)."""
+    text = value if isinstance(value, str) else clean_text(value)
+    return next((line for line in text.splitlines() if line.strip()), "")
+
+
 def label_key(value: Any) -> str:
-    """A header label reduced for matching: no spaces, no required-marks, no trailing colon,
-    no unit in brackets, so “ 证件号码* ”, “证件号码：” and “收入金额（元）” match their labels."""
-    text = clean_text(value).replace(" ", "")
-    text = re.sub(r"[\(（][^\)）]*[\)）]$", "", text)
+    """A header label reduced for matching: its first line, no spaces, no required-marks, no
+    trailing colon, no unit or instruction in brackets, so “ 证件号码* ”, “证件号码：”,
+    “收入金额（元）” and “出生日期（格式：yyyy/MM/dd）” match their labels."""
+    text = clean_text(first_line(value)).replace(" ", "")
+    text = re.sub(r"[\(（][^\)）]*[\)）]$", "", text.strip("*＊:："))
     return text.strip("*＊:：").lower()
+
+
+_BRACKETS = str.maketrans("（）：，", "():,")
+
+
+def fold_choice(value: Any) -> str:
+    """A dropdown value reduced for comparison: full-width brackets, colons and commas as
+    half-width, no spaces, lower case — so 待（下）岗 and 待(下)岗 are one choice."""
+    return clean_text(value).translate(_BRACKETS).replace(" ", "").lower()
 
 
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
@@ -132,20 +149,34 @@ def serial_to_date(serial: float, date1904: bool = False) -> date:
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 
+#: A number in this range in a General-format date cell is a year the clerk typed (入会日期 =
+#: 2024, as real registers do), not a serial: serial 2024 would be 1905-07-16.
+YEAR_RANGE = range(1900, 2101)
+_YEAR_ONLY = re.compile(r"^(\d{4})\s*年?\s*(以前|之前|前|以后|之后|后|左右|底|初|度)?$")
+
+
 def parse_date(value: Any, date1904: bool = False) -> date:
     """A date from a date cell, an Excel serial (in the workbook's date system), or text such
-    as 2026.3.1, 2026/3/1, 2026年3月1日, 20260301 or 2026-03-01 00:00:00."""
+    as 2026.3.1, 2026/3/1, 2026年3月1日, 20260301 or 2026-03-01 00:00:00. A year alone (2024
+    typed as a number, “2019年”, “2023年以前”) is ``date_year_only``: the day is unknown."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadValue("bad_date")
+        if value == int(value) and int(value) in YEAR_RANGE:
+            raise BadValue("date_year_only", year=int(value))
         if 19000101 <= value <= 99991231 and value == int(value):  # 20260301 typed as a number
             return parse_date(str(int(value)))
         if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
             return serial_to_date(value, date1904)
         raise BadValue("bad_date")
     text = clean_text(value).split(" ")[0]
+    year_only = _YEAR_ONLY.match(text)
+    if year_only and int(year_only.group(1)) in YEAR_RANGE:
+        raise BadValue("date_year_only", year=int(year_only.group(1)))
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:

@@ -51,6 +51,8 @@ class Sheet:
     rows: list[list[Any]]
     formulas_without_value: frozenset[tuple[int, int]] = frozenset()
     date1904: bool = False  # the workbook counts serial days from 1904 (old Mac Excel)
+    #: Cells showing an error value (#DIV/0!, #N/A …), which python-calamine reads as empty.
+    error_values: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def value(self, row: int, col: int) -> Any:
         if row < len(self.rows) and col < len(self.rows[row]):
@@ -216,8 +218,8 @@ def _load_sheet(book: Book, name: str) -> Sheet:
         raise _calamine_reason(exc) from exc
     rows: list[list[Any]] = [[] for _ in range(top)]
     rows.extend([None] * left + [None if v == "" else v for v in r] for r in data)
-    missing = _formulas_without_value(book, name) if book.kind == "xlsx" else frozenset()
-    return Sheet(name, book.visible.get(name, True), rows, missing, book.date1904)
+    missing, errors = _special_cells(book, name) if book.kind == "xlsx" else (frozenset(), {})
+    return Sheet(name, book.visible.get(name, True), rows, missing, book.date1904, errors)
 
 
 _DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(?:1|true)\"")
@@ -263,40 +265,48 @@ def _col_index(letters: str) -> int:
     return index - 1
 
 
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_SPECIAL_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=\"e\"")
 
 
-def _has_formula(stream: Any, chunk: int = 1 << 20) -> bool:
-    """Whether a sheet's XML holds any <f> element: a byte scan, far cheaper than parsing."""
+def _has_special(stream: Any, chunk: int = 1 << 20) -> bool:
+    """Whether a sheet's XML holds any formula or error cell: a byte scan, far cheaper than
+    parsing."""
     tail = b""
     while block := stream.read(chunk):
-        if _FORMULA_TAG.search(tail + block):
+        if _SPECIAL_TAG.search(tail + block):
             return True
         tail = block[-16:]
     return False
 
 
-def _formulas_without_value(book: Book, name: str) -> frozenset[tuple[int, int]]:
-    """Cells holding a formula but no cached value (python-calamine shows them as empty)."""
-    found: set[tuple[int, int]] = set()
+def _special_cells(book: Book, name: str) -> tuple[frozenset[tuple[int, int]],
+                                                   dict[tuple[int, int], str]]:
+    """Cells python-calamine shows as empty although they are not: formulas with no cached
+    value, and cells showing an error value (with that value, e.g. ``#DIV/0!``)."""
+    missing: set[tuple[int, int]] = set()
+    errors: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(book.path) as archive:
             part = sheet_part(archive, name)
             if part is None or part not in archive.namelist():
-                return frozenset()
+                return frozenset(), {}
             with archive.open(part) as stream:
-                if not _has_formula(stream):
-                    return frozenset()
+                if not _has_special(stream):
+                    return frozenset(), {}
             with archive.open(part) as stream:
                 for _, elem in ElementTree.iterparse(stream):
                     if elem.tag != f"{_NS_MAIN}c":
                         continue
                     formula, value = elem.find(f"{_NS_MAIN}f"), elem.find(f"{_NS_MAIN}v")
-                    if formula is not None and (value is None or not (value.text or "").strip()):
-                        match = _CELL_REF.match(elem.get("r", ""))
-                        if match:
-                            found.add((int(match.group(2)) - 1, _col_index(match.group(1))))
+                    text = "" if value is None else (value.text or "").strip()
+                    match = _CELL_REF.match(elem.get("r", ""))
+                    if match:
+                        where = (int(match.group(2)) - 1, _col_index(match.group(1)))
+                        if elem.get("t") == "e" and text:
+                            errors[where] = text[:16]
+                        elif formula is not None and not text:
+                            missing.add(where)
                     elem.clear()
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError, KeyError):
-        return frozenset()
-    return frozenset(found)
+        return frozenset(), {}
+    return frozenset(missing), errors

@@ -23,8 +23,9 @@ from ..findings import ERROR, FileReport, Finding
 from ..read.workbook import open_book
 from .text import STATUS
 
-FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid",
-                                                                                fgColor="FFEB9C")}
+FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),
+         "warning": PatternFill("solid", fgColor="FFEB9C"),
+         "info": PatternFill("solid", fgColor="DDEBF7")}
 ISSUES_SHEET = "问题清单"
 
 
@@ -102,6 +103,15 @@ def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "
 
 def annotate_report(files: list[tuple[Path, FileReport]], out_dir: Path,
                     lang: str = "zh") -> list[Path]:
-    """Annotated copies for every readable, recognised file that has findings."""
-    return [annotate_file(source, report, out_dir, lang) for source, report in files
-            if report.findings and report.template is not None]
+    """Annotated copies for every readable, recognised file that has findings: one copy per
+    file, with the findings of every template in it (a workbook may hold two)."""
+    grouped: dict[Path, FileReport] = {}
+    for source, report in files:
+        if not report.findings or report.template is None:
+            continue
+        if source in grouped:
+            grouped[source].findings.extend(report.findings)
+        else:
+            grouped[source] = FileReport(report.path, source=source, template=report.template,
+                                         findings=list(report.findings))
+    return [annotate_file(source, report, out_dir, lang) for source, report in grouped.items()]

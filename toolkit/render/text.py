@@ -9,9 +9,10 @@ from ..spec import all_specs
 
 STATUS = {
     "zh": {"ok": "通过", "warnings": "有警告", "errors": "有错误", "unreadable": "无法读取",
-           "unrecognized": "无法识别", "error": "错误", "warning": "警告"},
+           "unrecognized": "无法识别", "error": "错误", "warning": "警告", "info": "说明"},
     "en": {"ok": "ok", "warnings": "warnings", "errors": "errors", "unreadable": "unreadable",
-           "unrecognized": "unrecognized", "error": "error", "warning": "warning"},
+           "unrecognized": "unrecognized", "error": "error", "warning": "warning",
+           "info": "note"},
 }
 MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unrecognized": "?"}
 TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
@@ -29,7 +30,8 @@ def render_text(report: Report, lang: str = "zh") -> str:
         what = " ".join(x for x in (TEMPLATE_TITLES.get(f.template or "", ""), f.branch_code or "",
                                      f.period or "") if x)
         rows = f" {f.rows}{'行' if lang == 'zh' else ' rows'}" if f.template else ""
-        lines.append(f"{MARK[f.status]} {f.path}  [{words[f.status]}] {what}{rows}")
+        part = f" ({f.part})" if f.part else ""
+        lines.append(f"{MARK[f.status]} {f.path}{part}  [{words[f.status]}] {what}{rows}")
         lines.extend(_finding_line(x, lang) for x in f.findings)
     label = ("文件 {files} 个，错误 {errors} 个，警告 {warnings} 个" if lang == "zh"
              else "{files} files, {errors} errors, {warnings} warnings")

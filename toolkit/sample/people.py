@@ -57,7 +57,7 @@ def _political(rng: random.Random, age: int) -> str:
 def _education(rng: random.Random, office: bool) -> str:
     if office:
         return rng.choices(("大专", "本科", "硕士研究生", "博士研究生"), (2, 6, 2, 0.2))[0]
-    return rng.choices(("初中", "高中/中专/技校", "大专", "本科"), (1, 5, 3, 1))[0]
+    return rng.choices(("初中", "高中", "大专", "本科"), (1, 5, 3, 1))[0]
 
 
 def make_person(rng: random.Random, office: bool, as_of: date, used_ids: set[str]) -> Person:

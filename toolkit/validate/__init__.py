@@ -20,7 +20,7 @@ from ..findings import FileReport, Report, finding
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
-from ..read.locate import Located, recognise
+from ..read.locate import Located, closest_template, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool
 from .context import SheetContext
@@ -28,7 +28,7 @@ from .cross import check_dues_against_roster, people
 from .fields import check_total_row, check_unique, read_header, read_table
 from .rules import run_rules
 
-__all__ = ["collect_files", "validate_file", "validate_paths"]
+__all__ = ["collect_files", "validate_file", "validate_parts", "validate_paths"]
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -49,7 +49,16 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def validate_file(path: Path, config: FederationConfig, shown: str | None = None) -> FileReport:
-    """Validate one file. ``shown`` is the path written in findings (default: as given)."""
+    """Validate one file: the report of its main template (see :func:`validate_parts` for a
+    workbook that holds several). ``shown`` is the path written in findings (default: as
+    given)."""
+    return validate_parts(path, config, shown)[0]
+
+
+def validate_parts(path: Path, config: FederationConfig,
+                   shown: str | None = None) -> list[FileReport]:
+    """Validate one file: one report per template it holds (a roster with the dues sheet
+    added is two reports, each naming its sheet), or one report saying why it holds none."""
     name = shown or str(path)
     report = FileReport(name, source=path)
     try:
@@ -58,31 +67,47 @@ def validate_file(path: Path, config: FederationConfig, shown: str | None = None
     except OSError:
         report.unreadable = True
         report.findings.append(finding("file_not_found", name))
-        return report
+        return [report]
     if is_lock_file(path):
         report.unreadable = True
         report.findings.append(finding("lock_file", name))
-        return report
+        return [report]
     try:
         book = open_book(path)
         if not book.names:
             raise Unreadable("file_empty")
-        located = recognise(book)
-        if located is None and not any(book.sheet(n).rows for n in book.names):
+        found = recognise_all(book)
+        if not found and not any(book.sheet(n).rows for n in book.names):
             raise Unreadable("file_empty")
+        closest = closest_template(book) if not found else None
     except Unreadable as exc:
         report.unreadable = exc.code != "file_empty"
         report.findings.append(finding(exc.code, name, detail=exc.detail))
-        return report
-    if located is None:
-        report.findings.append(finding("template_unrecognized", name))
-        return report
-    if located.meta_version is not None and located.meta_version != located.spec.version:
-        report.findings.append(finding("template_version_unknown", name, value=located.spec.id,
-                                       version=located.meta_version, expected=located.spec.version))
-        return report
-    _validate_sheet(report, located, config, path)
-    return report
+        return [report]
+    if not found:
+        report.findings.append(_unrecognized(name, closest))
+        return [report]
+    reports = []
+    for located in found:
+        part = FileReport(name, source=path, sha256=report.sha256, size=report.size,
+                          part=located.sheet.name if len(found) > 1 else None)
+        if located.meta_version is not None and located.meta_version != located.spec.version:
+            part.findings.append(finding("template_version_unknown", name,
+                                         value=located.spec.id, version=located.meta_version,
+                                         expected=located.spec.version))
+        else:
+            _validate_sheet(part, located, config, path)
+        reports.append(part)
+    return reports
+
+
+def _unrecognized(name: str, closest) -> object:
+    """template_unrecognized, naming the nearest template and what it lacks, when any."""
+    if closest is None:
+        return finding("template_unrecognized", name)
+    return finding("template_unrecognized", name, closest=closest.spec.title,
+                   closest_en=closest.spec.title_en, sheet=closest.sheet,
+                   found="、".join(closest.found), missing="、".join(closest.missing))
 
 
 def _structure(ctx: SheetContext) -> None:
@@ -117,6 +142,7 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.filed_on = ctx.header.get("filed_on")
     report.header, report.sheet, report.columns = ctx.header, ctx.sheet, located.columns
     report.records = ctx.records
+    report.accounted = ctx.accounted
     if "id_number" in located.columns:
         report.extras["people"] = people(ctx.records)
     report.findings.extend(sorted(ctx.findings, key=_position))
@@ -154,14 +180,15 @@ def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool,
     """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
     this machine writes the file's rows to the spool itself and returns only the report."""
     path, shown = job
-    report = validate_file(path, config, shown)
-    if extract is not None:
-        extract(report)
-    if spool is not None:
-        spool.keep(report)
-    elif pack:
-        report.pack()
-    return report
+    reports = validate_parts(path, config, shown)
+    for report in reports:
+        if extract is not None:
+            extract(report)
+        if spool is not None:
+            spool.keep(report)
+        elif pack:
+            report.pack()
+    return reports
 
 
 @without_cycle_collection
@@ -186,12 +213,13 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
                     spool=spool if local else None)
     results = executor.map(stage, jobs) if executor is not None else map(stage, jobs)
     reports = []
-    for i, report in enumerate(results, start=1):
-        if spool is not None and report.spooled is None:
-            spool.keep(report)  # from a remote worker: its rows came back with it
-        elif report.packed is not None:
-            report.unpack()
-        reports.append(report)
+    for i, parts in enumerate(results, start=1):
+        for report in parts:
+            if spool is not None and report.spooled is None:
+                spool.keep(report)  # from a remote worker: its rows came back with it
+            elif report.packed is not None:
+                report.unpack()
+            reports.append(report)
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)

@@ -44,7 +44,9 @@ class SheetContext:
     config: FederationConfig
     header: dict[str, Any] = field(default_factory=dict)
     records: list[Record] = field(default_factory=list)
-    total: TotalRow | None = None
+    total: TotalRow | None = None  # the 合计 row below the table, if the clerk typed one
+    totals: list[TotalRow] = field(default_factory=list)  # every 合计/小计 row, in order
+    accounted: dict[str, int] = field(default_factory=dict)  # rows by how they were read
     findings: list[Finding] = field(default_factory=list)
 
     @property

@@ -7,18 +7,29 @@ other checks of the row still run.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
-from ..ids import mobile_valid, resident_id_shape_ok, resident_id_valid
+from ..ids import (
+    document_number_problem,
+    mobile_valid,
+    resident_id_shape_ok,
+    resident_id_valid,
+)
 from ..memo import Memos
 from ..read.normalize import (
     BadValue,
     clean_text,
+    first_line,
+    fold_choice,
     is_blank,
+    label_key,
     parse_date,
     parse_decimal,
     parse_int,
@@ -26,11 +37,17 @@ from ..read.normalize import (
     parse_period,
     parse_yesno,
 )
-from ..spec import PERIOD_KINDS, Field, enumerations
+from ..spec import PERIOD_KINDS, Field, choices, enumerations
 from .context import Record, SheetContext, TotalRow
 
-NOTE_PREFIXES = ("注", "说明", "备注：", "备注:", "附注", "填表说明", "制表", "审核", "负责人")
+NOTE_PREFIXES = ("注", "说明", "备注：", "备注:", "附注", "提示", "温馨提示", "填表说明", "制表",
+                 "审核", "负责人", "当前共导入", "共导入", "以下", "以上")
 HINT_WORDS = ("必填", "选填", "格式", "填写", "示例", "如：", "例：", "下拉")
+INSTRUCTIONS = "填表说明"
+TOTAL_WORDS = ("合计", "总计", "小计")
+#: An enumeration with at most this many values lists them in its not_in_list message.
+LIST_IN_MESSAGE = 12
+RESIDENT_ID = "居民身份证"
 
 
 def _text(value: Any) -> str:
@@ -61,11 +78,27 @@ def _points(field: Field, raw: Any, setting: Setting) -> Decimal:
 
 
 def _enum(field: Field, raw: Any, setting: Setting) -> str:
+    """A dropdown value, as any accepted spelling (folded, or a synonym), made canonical."""
     text = _text(raw)
-    allowed = setting.accounts if field.enum == "accounts" else enumerations()[field.enum]
-    if text not in allowed:
-        raise BadValue("account_unknown" if field.enum == "accounts" else "not_in_list")
-    return text
+    if field.enum == "accounts":
+        if text not in setting.accounts:
+            raise BadValue("account_unknown", chart=setting.chart)
+        return text
+    accepted = choices(field.enum)
+    canonical = accepted.get(fold_choice(text))
+    if canonical is None:
+        raise BadValue("not_in_list", **_choice_hint(field.enum, text))
+    return canonical
+
+
+def _choice_hint(enum: str, text: str) -> dict[str, str]:
+    """What a not_in_list message offers: the values (when few) and the nearest one."""
+    accepted, values = choices(enum), enumerations()[enum]
+    hint = {"allowed": "、".join(values)} if len(values) <= LIST_IN_MESSAGE else {}
+    near = difflib.get_close_matches(fold_choice(text), list(accepted), n=1, cutoff=0.5)
+    if near:
+        hint["suggestion"] = accepted[near[0]]
+    return hint
 
 
 @dataclass(frozen=True)
@@ -76,10 +109,14 @@ class Setting:
     date1904: bool
     period: str
     accounts: frozenset[str]
+    chart: str = ""
 
     @classmethod
     def of(cls, ctx: SheetContext) -> Setting:
-        return cls(ctx.located.sheet.date1904, ctx.spec.period, frozenset(ctx.config.accounts))
+        """The setting of a sheet; the chart of accounts is the one in force for its period."""
+        chart = ctx.config.chart_for(ctx.period)
+        name = chart.name if ctx.config.charts else ""
+        return cls(ctx.located.sheet.date1904, ctx.spec.period, frozenset(chart.accounts), name)
 
 
 #: One parser per field type (spec.FIELD_TYPES); each raises BadValue with the finding code.
@@ -128,7 +165,10 @@ def read_header(ctx: SheetContext) -> None:
     for field in ctx.spec.header:
         found = ctx.located.header_values.get(field.key)
         if found is None or is_blank(found[0]):
-            if field.required:
+            shown = _header_error(ctx, field.key)
+            if shown is not None:
+                ctx.report_header("cell_error", field.key, shown)
+            elif field.required:
                 ctx.report_header("header_missing", field.key)
             continue
         raw = found[0]
@@ -141,8 +181,26 @@ def read_header(ctx: SheetContext) -> None:
         ctx.report_header("branch_unknown", "branch_code", code)
 
 
+def _header_error(ctx: SheetContext, key: str) -> str | None:
+    """The error value (#REF! …) in the cell right of a header label, if it shows one."""
+    label = ctx.located.header_labels.get(key)
+    if label is None:
+        return None
+    return ctx.located.sheet.error_values.get((label[0], label[1] + 1))
+
+
+# --- which rows are data ------------------------------------------------------------------------
+_DIGIT = re.compile(r"\d")
+
+
+def _is_total_label(text: str) -> bool:
+    """合计, 小计, 总计 — also “合 计：”, “本页合计”, “一车间小计”."""
+    text = text.replace(" ", "").rstrip(":：")
+    return len(text) <= 12 and text.endswith(TOTAL_WORDS) or text.startswith(TOTAL_WORDS)
+
+
 def _row_kind(values: list[Any]) -> str:
-    """data, blank, total, note or hint — from a row's non-blank cells."""
+    """data, blank, total, note or instructions — from a row's cells in the template's columns."""
     for value in values:  # the usual data row starts with a number or a date: nothing to ask
         if value is not None:
             if value.__class__ is not str:
@@ -152,45 +210,165 @@ def _row_kind(values: list[Any]) -> str:
     if not filled:
         return "blank"
     first = _text(filled[0])
-    if isinstance(filled[0], str) and first.replace(" ", "") in ("合计", "总计", "小计"):
+    if isinstance(filled[0], str) and _is_total_label(first):
         return "total"
-    if len(filled) == 1 and isinstance(filled[0], str) and first.startswith(NOTE_PREFIXES):
+    if not all(isinstance(v, str) for v in filled):
+        return "data"
+    if first.startswith(INSTRUCTIONS):
+        return "instructions"
+    if first.startswith(NOTE_PREFIXES) and (len(filled) == 1 or len(first) > 8):
         return "note"
-    if all(isinstance(v, str) and any(w in v for w in HINT_WORDS) for v in filled):
-        return "hint"
+    if all(any(w in v for w in HINT_WORDS) for v in filled):
+        return "note"
     return "data"
 
 
-def read_table(ctx: SheetContext) -> None:
-    """Parse every data row below the header row until the table ends.
+def _header_like(values: list[Any]) -> bool:
+    """A row that looks like the column labels of another table: two or more short texts with
+    no digits (类别 / 困难标准 / 补助金额（元））, after a gap below the data."""
+    filled = [v for v in values if v is not None and not is_blank(v)]
+    return len(filled) >= 2 and all(
+        isinstance(v, str) and len(clean_text(v)) <= 10 and not _DIGIT.search(v) for v in filled)
 
-    Rows are sorted out first (data, or the blank, hint, 合计 and note rows around it), then
-    each column is parsed whole: this runs for every cell of a federation, and a column's
-    distinct values are far fewer than its cells (see :func:`_parsed_column`).
+
+def _repeats_header(values: list[Any], names: dict[str, str]) -> bool:
+    """A row that repeats this template's own column labels (a second pasted block)."""
+    keys = {names.get(label_key(v)) for v in values if isinstance(v, str) and not is_blank(v)}
+    keys.discard(None)
+    return len(keys) >= 3
+
+
+@dataclass
+class _Rows:
+    """Every non-blank row below the header, sorted out: each is data, a total (合计/小计), a note,
+    a repeated header, or unread after the table ends (``stop`` and why)."""
+
+    data: list[int]
+    totals: list[int]
+    notes: list[int]
+    headers: list[int]
+    stop: tuple[int, str, list[int]] | None  # (row, "table" | "instructions", rows not read)
+
+
+def _sort_rows(ctx: SheetContext, cells: Callable[[list[Any]], list[Any]]) -> _Rows:
+    located = ctx.located
+    names = {label_key(n): f.key for f in ctx.spec.columns for n in f.names}
+    rows = located.sheet.rows
+    out = _Rows([], [], [], [], None)
+    gap = False
+    for r in range(located.header_row + 1, len(rows)):
+        values = cells(rows[r])
+        kind = _row_kind(values)
+        if kind == "blank":
+            gap = True
+            continue
+        if kind == "data" and out.data and _repeats_header(values, names):
+            kind = "header"
+        elif kind == "data" and out.data and gap and _header_like(values):
+            kind = "table"
+        if kind in ("table", "instructions"):
+            rest = [x for x in range(r + 1, len(rows)) if _row_kind(cells(rows[x])) != "blank"]
+            if rest:
+                out.stop = (r, kind, [r, *rest])
+                break
+            kind = "note"  # the last thing in the sheet: nothing left unread below it
+        gap = False
+        {"data": out.data, "total": out.totals, "note": out.notes,
+         "header": out.headers}[kind].append(r)
+    return out
+
+
+def _row_cells(ctx: SheetContext) -> Callable[[list[Any]], list[Any]]:
+    """The cells of a row in the template's columns only: a cell in a column the clerk added
+    never makes a row a data row."""
+    cols = sorted(ctx.located.columns.values())
+    if not cols:
+        return lambda row: []
+    pick = itemgetter(*cols)
+    width = cols[-1] + 1
+    if len(cols) == 1:
+        return lambda row: [pick(row)] if len(row) >= width else [None]
+    return lambda row: list(pick(row)) if len(row) >= width else [
+        row[c] if c < len(row) else None for c in cols]
+
+
+def _first_filled(ctx: SheetContext, r: int) -> tuple[str | None, Any]:
+    """The key and value of a row's first non-blank cell in the template's columns."""
+    for key, col in sorted(ctx.located.columns.items(), key=lambda kv: kv[1]):
+        value = ctx.located.sheet.value(r, col)
+        if not is_blank(value):
+            return key, value
+    return None, None
+
+
+def _shown_text(value: Any, limit: int = 40) -> str:
+    text = clean_text(first_line(value)) if isinstance(value, str) else _shown(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _report_rows(ctx: SheetContext, rows: _Rows) -> None:
+    """A finding for every row that is not data: the clerk sees how each was read."""
+    first, last = (rows.data[0], rows.data[-1]) if rows.data else (None, None)
+    record = Record(0, {})
+    for r in rows.notes:
+        key, value = _first_filled(ctx, r)
+        record.row = r
+        inside = first is not None and first < r < last
+        ctx.report("note_row" if inside else "note_skipped", record, key, _shown_text(value),
+                   row=r + 1)
+    for r in rows.headers:
+        key, _ = _first_filled(ctx, r)
+        record.row = r
+        ctx.report("header_repeated", record, key, row=r + 1)
+    for r in rows.totals:
+        if last is not None and r < last:
+            key, value = _first_filled(ctx, r)
+            record.row = r
+            ctx.report("subtotal_row", record, key, _shown_text(value), row=r + 1)
+    if rows.stop is not None:
+        r, why, unread = rows.stop
+        key, _ = _first_filled(ctx, r)
+        record.row = r
+        read_to = max([*rows.data, *rows.totals, *rows.notes, ctx.located.header_row]) + 1
+        params = {"last": read_to, "row": r + 1, "end": unread[-1] + 1}
+        if why == "table":
+            labels = [clean_text(first_line(v)) for v in ctx.located.sheet.rows[r]
+                      if isinstance(v, str) and not is_blank(v)]
+            params["labels"] = "、".join(labels[:6])
+        ctx.report("table_end" if why == "table" else "instructions_end", record, key,
+                   **params)
+    ctx.accounted = {"data": len(rows.data), "total": len(rows.totals), "note": len(rows.notes),
+                     "header": len(rows.headers),
+                     "unread": len(rows.stop[2]) if rows.stop else 0}
+
+
+def read_table(ctx: SheetContext) -> None:
+    """Parse every data row below the header row, and account for every other row.
+
+    Rows are sorted out first (data, or the blank, note, 合计/小计, repeated-header rows among
+    them, and where the table ends), then each column is parsed whole: this runs for every
+    cell of a federation, and a column's distinct values are far fewer than its cells (see
+    :func:`_parsed_column`).
     """
     located = ctx.located
+    rows = _sort_rows(ctx, _row_cells(ctx))
+    _report_rows(ctx, rows)
     mapped = sorted(located.columns.items(), key=lambda kv: kv[1])
-    rows = located.sheet.rows
-    data: list[list[Any]] = []
-    for r in range(located.header_row + 1, len(rows)):
-        kind = _row_kind(rows[r])
-        if kind in ("blank", "hint"):
-            continue
-        if kind == "total":
-            ctx.total = TotalRow(r, {k: located.sheet.value(r, c) for k, c in mapped})
-            break
-        if kind == "note":
-            break
-        ctx.records.append(Record(r, {}))
-        data.append(rows[r])
-    missing, setting = located.sheet.formulas_without_value, Setting.of(ctx)
-    for key, col in mapped:
+    ctx.totals = [TotalRow(r, {k: located.sheet.value(r, c) for k, c in mapped})
+                  for r in rows.totals]
+    last_data = rows.data[-1] if rows.data else -1
+    ctx.total = ctx.totals[-1] if ctx.totals and ctx.totals[-1].row > last_data else None
+    sheet_rows = located.sheet.rows
+    ctx.records = [Record(r, {}) for r in rows.data]
+    data = [sheet_rows[r] for r in rows.data]
+    setting = Setting.of(ctx)
+    # 有效证件类别 first: the ID column is read by the document each row names
+    for key, col in sorted(mapped, key=lambda kv: kv[0] != "id_type"):
         field = ctx.spec.column(key)
-        raws = [row[col] if col < len(row) else None for row in data]
-        if missing:  # formulas Excel never calculated: the cell has no value to read
-            raws = [_NO_VALUE if (rec.row, col) in missing else raw
-                    for rec, raw in zip(ctx.records, raws, strict=True)]
+        raws = _column_raws(located, data, ctx.records, col)
         values = _parsed_column(field, raws, setting)
+        if field.type == "id_number" and "id_type" in located.columns:
+            values = _by_document(ctx.records, raws, values)
         for record, value in zip(ctx.records, values, strict=True):
             record.values[key] = value
         for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
@@ -201,6 +379,45 @@ def read_table(ctx: SheetContext) -> None:
                     ctx.report(out_of_range[0], record, key, value, expected=out_of_range[1])
 
 
+def _column_raws(located: Any, data: list[list[Any]], records: list[Record],
+                 col: int) -> list[Any]:
+    """A column's cells as read, with formulas Excel never calculated and cells showing an
+    error value marked: neither has a value to read."""
+    raws = [row[col] if col < len(row) else None for row in data]
+    missing, errors = located.sheet.formulas_without_value, located.sheet.error_values
+    if missing or errors:
+        raws = [_NO_VALUE if (rec.row, col) in missing else
+                _CellError(errors[(rec.row, col)]) if (rec.row, col) in errors else raw
+                for rec, raw in zip(records, raws, strict=True)]
+    return raws
+
+
+def _by_document(records: list[Record], raws: list[Any], values: list[Any]) -> list[Any]:
+    """The ID column re-read where 有效证件类别 names another document than the resident ID:
+    its number is checked against that document's format, never GB 11643."""
+    out = list(values)
+    for i, record in enumerate(records):
+        kind = record.values.get("id_type")
+        if kind in (None, RESIDENT_ID) or raws[i] is None or raws[i].__class__ is _CellError \
+                or raws[i] is _NO_VALUE or (isinstance(raws[i], str) and is_blank(raws[i])):
+            continue
+        text = _text(_shown(raws[i])).upper().replace(" ", "")
+        problem = document_number_problem(kind, text)
+        out[i] = text if problem is None else _Problem(
+            "id_document_format", BadValue("id_document_format", document=kind,
+                                           document_en=_DOCUMENT_EN.get(kind, kind),
+                                           pattern=problem[0]))
+    return out
+
+
+_DOCUMENT_EN = {"护照": "passport", "军官证": "military officer's card", "士兵证": "soldier's card",
+                "港澳台居民居住证": "residence permit for Hong Kong, Macao and Taiwan residents",
+                "外国人永久居留身份证": "foreign permanent resident ID card",
+                "港澳居民来往内地通行证": "Mainland travel permit for Hong Kong and Macao residents",
+                "台湾居民来往大陆通行证": "Mainland travel permit for Taiwan residents",
+                "其他": "document"}
+
+
 class _Problem:
     """What a cell read as instead of a value: a finding code, and the parser's error."""
 
@@ -208,6 +425,15 @@ class _Problem:
 
     def __init__(self, code: str, error: BadValue | None = None) -> None:
         self.code, self.error = code, error
+
+
+class _CellError:
+    """A cell showing an error value (#DIV/0! …): what it shows, never parsed."""
+
+    __slots__ = ("shown",)
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
 
 
 _BLANK, _NO_VALUE = _Problem("required_missing"), _Problem("formula_no_value")
@@ -231,6 +457,8 @@ def _parse_cell(field: Field, setting: Setting, key: tuple[type, Any]) -> Any:
     raw = key[1]
     if raw is _NO_VALUE:
         return _NO_VALUE
+    if raw.__class__ is _CellError:
+        return _Problem("cell_error", BadValue("cell_error"))
     if raw is None or (raw.__class__ is str and is_blank(raw)):
         return _BLANK
     try:
@@ -243,12 +471,30 @@ def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
                  problem: _Problem) -> None:
     """The finding for a cell that did not read as a value; the record holds None there."""
     record.values[field.key] = None
-    if problem.error is not None:
+    if raw.__class__ is _CellError:
+        ctx.report("cell_error", record, field.key, raw.shown)
+        record.raw[field.key] = raw.shown
+    elif problem.code == "account_unknown" and _other_chart(ctx, record, field, raw):
+        record.raw[field.key] = _shown(raw)
+    elif problem.error is not None:
         ctx.report(problem.code, record, field.key, _shown(raw),
                    **_bad_params(problem.error, field, ctx))
         record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
     elif problem is _NO_VALUE or field.required:
         ctx.report(problem.code, record, field.key)
+
+
+def _other_chart(ctx: SheetContext, record: Record, field: Field, raw: Any) -> bool:
+    """An account code that the chart in force lacks but another chart has: says which."""
+    code = _text(raw)
+    for chart in ctx.config.other_charts(ctx.period):
+        if code in chart.accounts:
+            here = ctx.config.chart_for(ctx.period)
+            ctx.report("account_other_chart", record, field.key, code, other=chart.name,
+                       other_name=chart.accounts[code].name, period=ctx.period or "",
+                       chart=here.name)
+            return True
+    return False
 
 
 def check_unique(ctx: SheetContext) -> None:
@@ -268,18 +514,28 @@ def check_unique(ctx: SheetContext) -> None:
 
 
 def check_total_row(ctx: SheetContext) -> None:
-    """A clerk's 合计 row is checked against the sum of the rows, never trusted."""
-    if ctx.total is None:
-        return
-    for key in ctx.spec.totals:
-        raw = ctx.total.values.get(key)
-        if key not in ctx.located.columns or is_blank(raw):
-            continue
-        try:
-            typed = parse_decimal(raw)
-        except BadValue:
-            typed = None
-        computed = sum((r.get(key) or Decimal(0) for r in ctx.records), Decimal(0))
-        if typed != computed:
-            shown = f"{typed:.2f}" if typed is not None else _shown(raw)
-            ctx.report("total_row_mismatch", ctx.total, key, shown, expected=f"{computed:.2f}")
+    """Each clerk-typed 合计/小计 row is checked against the rows it sums, never trusted: a
+    subtotal inside the table against the rows since the previous total (or all rows above
+    it), the last total below the table against every row."""
+    previous = -1
+    for total in ctx.totals:
+        above = [r for r in ctx.records if r.row < total.row]
+        block = [r for r in above if r.row > previous]
+        final = total is ctx.total
+        for key in ctx.spec.totals:
+            raw = total.values.get(key)
+            if key not in ctx.located.columns or is_blank(raw):
+                continue
+            try:
+                typed = parse_decimal(raw)
+            except BadValue:
+                typed = None
+            sums = [_sum(above, key)] if final else [_sum(block, key), _sum(above, key)]
+            if typed not in sums:
+                shown = f"{typed:.2f}" if typed is not None else _shown(raw)
+                ctx.report("total_row_mismatch", total, key, shown, expected=f"{sums[0]:.2f}")
+        previous = total.row
+
+
+def _sum(records: list[Record], key: str) -> Decimal:
+    return sum((r.get(key) or Decimal(0) for r in records), Decimal(0))

@@ -44,6 +44,14 @@ def _ok(record: Record, *keys: str) -> bool:
     return all(record.get(k) is not None and k not in record.bad for k in keys)
 
 
+def _resident_id(record: Record) -> str | None:
+    """The row's resident ID number, read cleanly — None for another document (护照 …), whose
+    number says nothing of sex or birth date."""
+    if record.get("id_type") not in (None, "居民身份证") or not _ok(record, "id_number"):
+        return None
+    return record.get("id_number")
+
+
 def _birthday(born: date, years: int) -> date:
     try:
         return born.replace(year=born.year + years)
@@ -55,12 +63,13 @@ def _birthday(born: date, years: int) -> date:
 @rule("roster_person_matches_id")
 def roster_person_matches_id(ctx: SheetContext) -> None:
     for r in ctx.records:
-        if not _ok(r, "id_number"):
+        number = _resident_id(r)
+        if number is None:
             continue
-        if _ok(r, "gender") and r.get("gender") != resident_id_gender(r.get("id_number")):
+        if _ok(r, "gender") and r.get("gender") != resident_id_gender(number):
             ctx.report("gender_mismatch", r, "gender", r.get("gender"),
-                       expected=resident_id_gender(r.get("id_number")))
-        born = resident_id_birth_date(r.get("id_number"))
+                       expected=resident_id_gender(number))
+        born = resident_id_birth_date(number)
         if _ok(r, "birth_date") and born and r.get("birth_date") != born:
             ctx.report("birth_date_mismatch", r, "birth_date", r.get("birth_date"), expected=born)
 
@@ -75,7 +84,8 @@ def roster_join_date(ctx: SheetContext) -> None:
         if end and joined > end:
             ctx.report("join_after_period", r, "join_date", joined, expected=ctx.period)
             continue
-        born = resident_id_birth_date(r.get("id_number")) if _ok(r, "id_number") else (
+        number = _resident_id(r)
+        born = resident_id_birth_date(number) if number else (
             r.get("birth_date") if _ok(r, "birth_date") else None)
         if born and joined < _birthday(born, age):
             ctx.report("join_too_young", r, "join_date", joined, expected=age)
@@ -141,18 +151,34 @@ def dues_payroll(ctx: SheetContext) -> None:
 
 # --- 经费收支账 ----------------------------------------------------------------------------------
 def _kind(ctx: SheetContext, code: str) -> str:
-    return ctx.config.accounts[code].kind
+    return ctx.config.chart_for(ctx.period).accounts[code].kind
 
 
 @rule("ledger_account")
 def ledger_account(ctx: SheetContext) -> None:
+    chart = ctx.config.chart_for(ctx.period)
     for r in ctx.records:
         if not _ok(r, "account_code") or not _ok(r, "account_name"):
             continue
-        account = ctx.config.accounts[r.get("account_code")]
-        if clean_text(r.get("account_name")).replace(" ", "") != account.name:
+        account = chart.accounts[r.get("account_code")]
+        name = clean_text(r.get("account_name")).replace(" ", "")
+        if name == account.name:
+            continue
+        other = _named_in_other_chart(ctx, account.code, name)
+        if other is not None:
+            moved = next((a.code for a in chart.accounts.values() if a.name == name), "")
+            ctx.report("account_other_chart", r, "account_code", account.code, other=other,
+                       other_name=name, period=ctx.period or "", chart=chart.name,
+                       name=account.name, moved=moved)
+        else:
             ctx.report("account_name_mismatch", r, "account_name", r.get("account_name"),
                        account=account.code, expected=account.name)
+
+
+def _named_in_other_chart(ctx: SheetContext, code: str, name: str) -> str | None:
+    """The chart (not in force for this period) in which this code has this name."""
+    return next((c.name for c in ctx.config.other_charts(ctx.period)
+                 if code in c.accounts and c.accounts[code].name == name), None)
 
 
 @rule("ledger_one_side")
