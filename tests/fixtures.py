@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from tests.accounting import assert_accounted
 from tests.conftest import SAMPLE
 from toolkit.config import load_config
 from toolkit.sample import build_sample
@@ -41,6 +42,7 @@ def plan(template: str) -> FilePlan:
 
 def findings(path: Path) -> set[tuple[str | None, str | None, str]]:
     report = validate_file(path, config())
+    assert_accounted(report)
     return {(f.sheet, f.cell, f.code) for f in report.findings}
 
 

@@ -6,8 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from toolkit.read.normalize import (
+    YEAR_RANGE,
     BadValue,
     clean_text,
+    fold_choice,
     label_key,
     parse_date,
     parse_money,
@@ -32,9 +34,21 @@ def test_dates_typed_every_way_read_back(d):
 @given(DATES)
 def test_excel_serials_both_systems(d):
     serial_1900 = (d - date(1899, 12, 30)).days
+    if serial_1900 in YEAR_RANGE:  # 1905-03-14 … 1905-09-30: a year typed as a number
+        with pytest.raises(BadValue, match="date_year_only"):
+            parse_date(float(serial_1900))
+        return
     assert parse_date(float(serial_1900)) == d
     if d >= date(1904, 1, 1):
         assert serial_to_date((d - date(1904, 1, 1)).days, date1904=True) == d
+
+
+@given(st.integers(1900, 2100), st.sampled_from(["", "年", "年以前", "年前", "年左右"]))
+def test_a_year_alone_is_never_a_date(year, suffix):
+    for typed in (year, float(year), f"{year}{suffix}"):
+        with pytest.raises(BadValue) as caught:
+            parse_date(typed)
+        assert (caught.value.code, caught.value.params) == ("date_year_only", {"year": year})
 
 
 @given(st.integers(0, 10**11))
@@ -131,3 +145,15 @@ def test_remembered_cells_follow_each_files_date_system():
         setting = Setting(system, "month", frozenset())
         expected = serial_to_date(45000, date1904=system)
         assert _parsed_column(born, [45000.0, 45000.0], setting) == [expected, expected]
+
+
+@given(st.sampled_from(["（", "("]), st.sampled_from(["）", ")"]), st.sampled_from(["", " ", "\u3000"]))
+def test_choices_fold_brackets_and_spaces(left, right, space):
+    assert fold_choice(f"待{left}下{right}{space}岗") == fold_choice("待（下）岗") == "待(下)岗"
+
+
+def test_label_is_the_first_line_of_a_header_cell():
+    assert label_key("是否农民工会员\n填写“是”或“否”") == "是否农民工会员"
+    assert label_key("证件号码\n(填写18位身份证)") == "证件号码"
+    assert label_key("出生日期（格式：yyyy/MM/dd）") == "出生日期"
+    assert label_key("填表单位（盖章）：") == "填表单位"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.accounting import assert_accounted
 from tests.conftest import INBOX
 from toolkit.sample import build_sample
 from toolkit.validate import validate_paths
@@ -40,3 +41,8 @@ def test_text_that_looks_like_a_formula_stays_text(report):
     roster = next(f for f in report.files if f.path.startswith("FH03_") and f.template == "roster")
     notes = [r.get("note") for r in roster.records if r.get("note")]
     assert "-已调岗，待办转出" in notes
+
+
+def test_every_row_of_every_sample_file_is_accounted_for(report):
+    for f in report.files:
+        assert_accounted(f)

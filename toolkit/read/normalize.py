@@ -160,8 +160,11 @@ def parse_date(value: Any, date1904: bool = False) -> date:
     as 2026.3.1, 2026/3/1, 2026年3月1日, 20260301 or 2026-03-01 00:00:00. A year alone (2024
     typed as a number, “2019年”, “2023年以前”) is ``date_year_only``: the day is unknown."""
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
+        serial = (value - _EXCEL_EPOCH).days
+        if serial in YEAR_RANGE:  # 2024 typed into a date-formatted cell shows as 1905-07-16
+            raise BadValue("date_year_only", year=serial)
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         if value != value or value in (float("inf"), float("-inf")):

@@ -106,7 +106,7 @@ def _unrecognized(name: str, closest) -> object:
     if closest is None:
         return finding("template_unrecognized", name)
     return finding("template_unrecognized", name, closest=closest.spec.title,
-                   closest_en=closest.spec.title_en, sheet=closest.sheet,
+                   closest_en=closest.spec.title_en, where=closest.sheet,
                    found="、".join(closest.found), missing="、".join(closest.missing))
 
 

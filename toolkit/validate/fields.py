@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from operator import itemgetter
@@ -196,7 +197,7 @@ _DIGIT = re.compile(r"\d")
 def _is_total_label(text: str) -> bool:
     """合计, 小计, 总计 — also “合 计：”, “本页合计”, “一车间小计”."""
     text = text.replace(" ", "").rstrip(":：")
-    return len(text) <= 12 and text.endswith(TOTAL_WORDS) or text.startswith(TOTAL_WORDS)
+    return (len(text) <= 12 and text.endswith(TOTAL_WORDS)) or text.startswith(TOTAL_WORDS)
 
 
 def _row_kind(values: list[Any]) -> str:
@@ -477,9 +478,12 @@ def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
     elif problem.code == "account_unknown" and _other_chart(ctx, record, field, raw):
         record.raw[field.key] = _shown(raw)
     elif problem.error is not None:
-        ctx.report(problem.code, record, field.key, _shown(raw),
+        shown = _shown(raw)
+        if problem.code == "date_year_only" and isinstance(raw, date):
+            shown = str(problem.error.params["year"])  # a date cell shows 2024 as 1905-07-16
+        ctx.report(problem.code, record, field.key, shown,
                    **_bad_params(problem.error, field, ctx))
-        record.raw[field.key] = _shown(raw)  # kept as typed, for the consolidated sheets
+        record.raw[field.key] = shown  # kept as typed, for the consolidated sheets
     elif problem is _NO_VALUE or field.required:
         ctx.report(problem.code, record, field.key)
 
