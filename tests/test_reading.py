@@ -173,6 +173,37 @@ def test_workbook_with_two_templates_gives_two_reports(tmp_path):
     assert [(r.template, r.part, r.rows, r.findings) for r in parts] == [
         ("roster", "会员名册", len(roster.rows), []), ("dues", "会费收缴", len(dues.rows), [])]
     assert [f.template for f in validate_paths([both], config()).files] == ["roster", "dues"]
+    assert [r.path for r in parts] == [f"{both}#会员名册", f"{both}#会费收缴"]
+
+
+def test_two_templates_in_one_file_consolidate_and_verify(tmp_path):
+    """Each template of the workbook is a submission of its own, traced back to the one file."""
+    import shutil
+
+    from tests.conftest import INBOX, SAMPLE
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(INBOX, inbox)
+    roster, dues = (inbox / f"FH01_一车间分会_{t}_2026-10.xlsx" for t in ("会员名册", "会费收缴"))
+    book = openpyxl.load_workbook(roster)
+    target = book.create_sheet("会费收缴", 1)
+    for row in openpyxl.load_workbook(dues)["会费收缴"].iter_rows():
+        for cell in row:
+            target.cell(cell.row, cell.column).value = cell.value
+    book.save(inbox / "FH01_名册和会费.xlsx")
+    roster.unlink()
+    dues.unlink()
+    cfg = load_config(SAMPLE / "federation.toml")
+    result = consolidate(inbox, cfg)
+    assert {t for (code, t) in result.chosen if code == "FH01"} == {
+        "roster", "dues", "ledger", "assessment"}
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, cfg, out, {})
+    verification = verify_workbook(out, cfg, sources=inbox)
+    assert verification.errors == 0, verification.findings
 
 
 # --- recognition -------------------------------------------------------------------------------

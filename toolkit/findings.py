@@ -107,6 +107,22 @@ def finding(code: str, file: str, sheet: str | None = None, cell: str | None = N
                    tuple(sorted((k, str(v)) for k, v in params.items())))
 
 
+#: Joins a file and a sheet in a report's path when the workbook holds several templates, as
+#: Excel's own links do (``名册.xlsx#会费收缴``): each template is a submission of its own.
+PART_MARK = "#"
+_SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
+def part_path(path: str, sheet: str) -> str:
+    return f"{path}{PART_MARK}{sheet}"
+
+
+def file_of(path: str) -> str:
+    """The file a report's path names: ``a.xlsx#会费收缴`` is ``a.xlsx``."""
+    head, mark, _ = path.rpartition(PART_MARK)
+    return head if mark and head.lower().endswith(_SPREADSHEET) else path
+
+
 @dataclass
 class FileReport:
     """What validation learned about one file; ``records`` feed consolidation."""

@@ -32,7 +32,7 @@ from typing import Any
 from . import __version__
 from .consolidate import add_figures
 from .errors import ToolkitError
-from .findings import FileReport
+from .findings import FileReport, part_path
 from .validate.cross import latest
 from .validate.rules import OUTFLOWS
 
@@ -153,8 +153,10 @@ class Register:
     # --- recording -------------------------------------------------------------------------
 
     def _file(self, report: FileReport, now: str) -> int:
-        source = Path(report.source).resolve() if report.source else Path(report.path)
-        row = (str(source), report.sha256, report.size, report.template, report.branch_code,
+        source = str(Path(report.source).resolve()) if report.source else report.path
+        if report.part:
+            source = part_path(source, report.part)  # one template of a workbook with several
+        row = (source, report.sha256, report.size, report.template, report.branch_code,
                report.period, _text(report.filed_on), report.status, report.errors,
                report.warnings, now, now)
         self.db.execute(
@@ -168,7 +170,7 @@ class Register:
                  filed_on = excluded.filed_on, last_seen = excluded.last_seen,
                  seen = seen + 1""", row)
         return self.db.execute("SELECT id FROM files WHERE path = ? AND sha256 = ?",
-                               (str(source), report.sha256)).fetchone()[0]
+                               (source, report.sha256)).fetchone()[0]
 
     def _run(self, command: str, started: str, inbox: str | None, period: str | None,
              options: dict, **more: Any) -> int:

@@ -30,8 +30,7 @@ def render_text(report: Report, lang: str = "zh") -> str:
         what = " ".join(x for x in (TEMPLATE_TITLES.get(f.template or "", ""), f.branch_code or "",
                                      f.period or "") if x)
         rows = f" {f.rows}{'行' if lang == 'zh' else ' rows'}" if f.template else ""
-        part = f" ({f.part})" if f.part else ""
-        lines.append(f"{MARK[f.status]} {f.path}{part}  [{words[f.status]}] {what}{rows}")
+        lines.append(f"{MARK[f.status]} {f.path}  [{words[f.status]}] {what}{rows}")
         lines.extend(_finding_line(x, lang) for x in f.findings)
     label = ("文件 {files} 个，错误 {errors} 个，警告 {warnings} 个" if lang == "zh"
              else "{files} files, {errors} errors, {warnings} warnings")

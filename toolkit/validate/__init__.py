@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import FederationConfig
 from ..errors import UsageError
-from ..findings import FileReport, Report, finding
+from ..findings import FileReport, Report, finding, part_path
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
@@ -89,8 +89,9 @@ def validate_parts(path: Path, config: FederationConfig,
         return [report]
     reports = []
     for located in found:
-        part = FileReport(name, source=path, sha256=report.sha256, size=report.size,
-                          part=located.sheet.name if len(found) > 1 else None)
+        sheet = located.sheet.name if len(found) > 1 else None
+        part = FileReport(part_path(name, sheet) if sheet else name, source=path,
+                          sha256=report.sha256, size=report.size, part=sheet)
         if located.meta_version is not None and located.meta_version != located.spec.version:
             part.findings.append(finding("template_version_unknown", name,
                                          value=located.spec.id, version=located.meta_version,

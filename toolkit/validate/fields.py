@@ -224,6 +224,11 @@ def _row_kind(values: list[Any]) -> str:
     return "data"
 
 
+def _starts_with_text(values: list[Any]) -> bool:
+    """Whether a row's first cell is text (a data row usually starts with a number: 序号)."""
+    return next((v for v in values if v is not None), None).__class__ is str
+
+
 def _header_like(values: list[Any]) -> bool:
     """A row that looks like the column labels of another table: two or more short texts with
     no digits (类别 / 困难标准 / 补助金额（元））, after a gap below the data."""
@@ -263,10 +268,11 @@ def _sort_rows(ctx: SheetContext, cells: Callable[[list[Any]], list[Any]]) -> _R
         if kind == "blank":
             gap = True
             continue
-        if kind == "data" and out.data and _repeats_header(values, names):
-            kind = "header"
-        elif kind == "data" and out.data and gap and _header_like(values):
-            kind = "table"
+        if kind == "data" and out.data and _starts_with_text(values):
+            if _repeats_header(values, names):
+                kind = "header"
+            elif gap and _header_like(values):
+                kind = "table"
         if kind in ("table", "instructions"):
             rest = [x for x in range(r + 1, len(rows)) if _row_kind(cells(rows[x])) != "blank"]
             if rest:

@@ -38,7 +38,7 @@ from ..consolidate.workbook import (
     TREND_HEADS,
 )
 from ..errors import ToolkitError, UsageError
-from ..findings import ERROR, Finding, finding
+from ..findings import ERROR, Finding, file_of, finding
 from ..integrity import Digest, file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
@@ -243,9 +243,9 @@ def _provenance(file: str, book: Workbook, manifest: Manifest, sources: Path,
     from ..spool import Spool
 
     out = []
-    listed = {f["path"] for f in manifest.files}
+    listed = {file_of(f["path"]) for f in manifest.files}
     for f in manifest.files:
-        source = sources / f["path"]
+        source = sources / file_of(f["path"])
         if not source.is_file():
             out.append(finding("verify_source_missing", f["path"]))
         elif file_sha256(source) != f["sha256"]:
