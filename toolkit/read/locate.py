@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NamedTuple
 
 from ..layout import LISTS_SHEET, META_SHEET
@@ -42,6 +43,7 @@ class Located:
     meta_version: str | None = None
 
 
+@cache
 def _names(spec: TemplateSpec) -> dict[str, str]:
     return {label_key(n): f.key for f in spec.columns for n in f.names}
 
@@ -55,17 +57,22 @@ class Match(NamedTuple):
     keys: frozenset[str]
 
 
-def _row_keys(row: Iterable[Any], names: dict[str, str]) -> frozenset[str]:
-    return frozenset(names[k] for k in (label_key(v) for v in row if not is_blank(v))
-                     if k in names)
+def _top_labels(sheet: Sheet) -> list[frozenset[str]]:
+    """The label keys of the text cells of each row near the top, computed once per sheet
+    (every template is matched against them)."""
+    if sheet.top_labels is None:
+        sheet.top_labels = [
+            frozenset(label_key(v) for v in row if v.__class__ is str and not is_blank(v))
+            for row in sheet.rows[:HEADER_SCAN_ROWS]]
+    return sheet.top_labels
 
 
 def best_match(sheet: Sheet, spec: TemplateSpec) -> Match:
     """The row near the top of the sheet that carries most of the template's labels."""
     names, distinctive = _names(spec), set(spec.distinctive)
     best = Match(0, 0, -1, frozenset())
-    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        keys = _row_keys(row, names)
+    for r, labels in enumerate(_top_labels(sheet)):
+        keys = frozenset(names[k] for k in labels if k in names)
         match = Match(len(keys & distinctive), len(keys), r, keys)
         if match[:2] > best[:2]:
             best = match

@@ -53,6 +53,8 @@ class Sheet:
     date1904: bool = False  # the workbook counts serial days from 1904 (old Mac Excel)
     #: Cells showing an error value (#DIV/0!, #N/A …), which python-calamine reads as empty.
     error_values: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: Label keys of the rows near the top, computed once (see ``locate``).
+    top_labels: list[frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def value(self, row: int, col: int) -> Any:
         if row < len(self.rows) and col < len(self.rows[row]):
@@ -265,7 +267,7 @@ def _col_index(letters: str) -> int:
     return index - 1
 
 
-_SPECIAL_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]|\bt=\"e\"")
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _has_special(stream: Any, chunk: int = 1 << 20) -> bool:
@@ -273,7 +275,8 @@ def _has_special(stream: Any, chunk: int = 1 << 20) -> bool:
     parsing."""
     tail = b""
     while block := stream.read(chunk):
-        if _SPECIAL_TAG.search(tail + block):
+        data = tail + block
+        if b't="e"' in data or _FORMULA_TAG.search(data):
             return True
         tail = block[-16:]
     return False

@@ -376,6 +376,8 @@ def read_table(ctx: SheetContext) -> None:
         values = _parsed_column(field, raws, setting)
         if field.type == "id_number" and "id_type" in located.columns:
             values = _by_document(ctx.records, raws, values)
+        if not field.required:  # a blank optional cell is simply empty: no finding to make
+            values = [None if value is _BLANK else value for value in values]
         for record, value in zip(ctx.records, values, strict=True):
             record.values[key] = value
         for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
