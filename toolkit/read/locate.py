@@ -136,6 +136,22 @@ def recognise_all(book: Book, specs: Iterable[TemplateSpec] | None = None) -> li
     return [located for *_, located in sorted(found, key=lambda f: f[:2])]
 
 
+_ISSUES_HEADS = (("工作表", "单元格", "级别", "代码"), ("Sheet", "Cell", "Severity", "Code"))
+
+
+def own_output(book: Book) -> tuple[str, str] | None:
+    """(what, in English) when the workbook is one unionkit wrote — a consolidated workbook
+    (汇总 and 来源清单) or an annotated copy (问题清单 first, with its column heads) — so that
+    it is never read back as a clerk's submission."""
+    if {"汇总", "来源清单", "问题清单"} <= set(book.names):
+        return "汇总工作簿", "a consolidated workbook"
+    if book.names and book.names[0] == "问题清单":
+        rows = book.sheet("问题清单").rows
+        if rows and tuple(clean_text(v) for v in rows[0][:4]) in _ISSUES_HEADS:
+            return "批注副本", "an annotated copy"
+    return None
+
+
 def recognise(book: Book, specs: Iterable[TemplateSpec] | None = None) -> Located | None:
     """The workbook's main template (see :func:`recognise_all`), or None."""
     located = recognise_all(book, specs)

@@ -90,19 +90,43 @@ def is_blank(value: Any) -> bool:
     return text[0] in _INVISIBLE and clean_text(text) == ""  # rare: the full clean only then
 
 
+#: Bounds every number a clerk types must stay within, checked once at the parse, so that no
+#: Decimal operation later can overflow its context (28 digits) and no int conversion can hit
+#: Python's digit limit: integers below 2**53 (what a spreadsheet's double holds exactly),
+#: amounts and scores below 10**12 yuan.
+MAX_INTEGER = 2**53
+MAX_AMOUNT = Decimal(10) ** 12
+_MAX_DIGITS = 16
+
+
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
         raise BadValue("bad_integer")
     if isinstance(value, int):
-        return value
+        return _bounded_int(value)
     if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
+        if value.is_integer():  # False for NaN and ±inf
+            return _bounded_int(int(value))
         raise BadValue("bad_integer")
     text = clean_text(value).replace(",", "")
-    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
-        return int(Decimal(text))
+    match = re.fullmatch(r"[+-]?0*(\d+)(\.0+)?", text)
+    if match:
+        if len(match.group(1)) > _MAX_DIGITS:
+            raise BadValue("number_out_of_range", limit=f"{MAX_INTEGER:,}")
+        return _bounded_int(int(Decimal(text)))
     raise BadValue("bad_integer")
+
+
+def _bounded_int(value: int) -> int:
+    if abs(value) >= MAX_INTEGER:
+        raise BadValue("number_out_of_range", limit=f"{MAX_INTEGER:,}")
+    return value
+
+
+def _bounded_amount(value: Decimal) -> Decimal:
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise BadValue("number_out_of_range", limit=f"{MAX_AMOUNT:,.0f}")
+    return value
 
 
 _AMOUNT_NOISE = re.compile(r"[,，\s¥￥元]|^RMB", re.IGNORECASE)
@@ -112,18 +136,26 @@ def parse_decimal(value: Any) -> Decimal:
     """An amount or score: numbers as stored, or text like “4,500.00”, “¥4500”, “4500元”."""
     if isinstance(value, (bool, date | datetime)):
         raise BadValue("bad_amount")
+    if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+        raise BadValue("bad_amount")  # NaN, ±inf: no number at all
     if isinstance(value, int | float):
+        if abs(value) >= MAX_AMOUNT:
+            raise BadValue("number_out_of_range", limit=f"{MAX_AMOUNT:,.0f}")
         return decimal_from_cell(value)
     text = _AMOUNT_NOISE.sub("", clean_text(value))
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
         raise BadValue("bad_amount")
+    whole = text.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole) > 12 or len(text) > 40:
+        raise BadValue("number_out_of_range", limit=f"{MAX_AMOUNT:,.0f}")
     try:
-        return Decimal(text)
+        return _bounded_amount(Decimal(text))
     except InvalidOperation as exc:  # pragma: no cover - the pattern already guards
         raise BadValue("bad_amount") from exc
 
 
 _FEN = Decimal("0.01")
+_INF = float("inf")
 
 
 def parse_money(value: Any) -> Decimal:

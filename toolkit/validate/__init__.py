@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import partial
@@ -20,7 +21,7 @@ from ..findings import FileReport, Report, finding, part_path
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
-from ..read.locate import Located, closest_template, recognise_all
+from ..read.locate import Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool
 from .context import SheetContext
@@ -58,10 +59,38 @@ def validate_file(path: Path, config: FederationConfig, shown: str | None = None
 def validate_parts(path: Path, config: FederationConfig,
                    shown: str | None = None) -> list[FileReport]:
     """Validate one file: one report per template it holds (a roster with the dues sheet
-    added is two reports, each naming its sheet), or one report saying why it holds none."""
+    added is two reports, each naming its sheet), or one report saying why it holds none.
+
+    Never raises for anything inside the file: whatever escapes the reader — a Rust panic from
+    python-calamine is a ``BaseException`` — becomes a file_corrupt finding for this file
+    alone, and the federation's run goes on.
+    """
     name = shown or str(path)
+    try:
+        return _validate_parts(path, config, name)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:
+        report = FileReport(name, source=path, unreadable=True)
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+        report.findings.append(finding("file_corrupt", name, detail=detail))
+        return [report]
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+                (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"),
+                (stat.S_ISDIR, "folder"))
+
+
+def _validate_parts(path: Path, config: FederationConfig, name: str) -> list[FileReport]:
     report = FileReport(name, source=path)
     try:
+        mode = path.stat().st_mode  # a symlink is judged by what it points to
+        kind = next((what for test, what in _NOT_REGULAR if test(mode)), None)
+        if kind is not None:  # checked before anything reads it: a FIFO would block for ever
+            report.unreadable = True
+            report.findings.append(finding("file_not_regular", name, detail=kind))
+            return [report]
         report.size = path.stat().st_size
         report.sha256 = file_sha256(path)
     except OSError:
@@ -76,6 +105,10 @@ def validate_parts(path: Path, config: FederationConfig,
         book = open_book(path)
         if not book.names:
             raise Unreadable("file_empty")
+        own = own_output(book)
+        if own is not None:
+            report.findings.append(finding("own_output", name, detail=own[0], detail_en=own[1]))
+            return [report]
         found = recognise_all(book)
         if not found and not any(book.sheet(n).rows for n in book.names):
             raise Unreadable("file_empty")
