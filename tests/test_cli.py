@@ -87,5 +87,5 @@ def test_validate_html_and_annotate_leave_inputs_untouched(tmp_path):
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert "校验位" in cell.comment.text
     assert marked["问题清单"]["B2"].hyperlink.location == "'会员名册'!D10"
-    xls_copy = tmp_path / "FH06_机关分会_会员名册_2026-10.批注.xlsx"
+    xls_copy = tmp_path / "FH06_机关分会_会员名册_2026-10_xls.批注.xlsx"
     assert not xls_copy.exists()  # the .xls roster had no findings

@@ -18,7 +18,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix + ".tmp",
+    stem = target.stem.encode()[:64].decode(errors="ignore")  # a legal 245-byte name stays legal
+    fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=target.suffix[:16] + ".tmp",
                                 dir=target.parent)
     os.close(fd)
     tmp = Path(name)

@@ -1,11 +1,14 @@
 """The ``unionkit`` command: parse options, call one library function, map errors to exit codes.
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found or verification failed, 2 could not
-run (bad usage, missing path, broken configuration). Nothing here is out of the library's reach.
+run (bad usage, missing path, broken configuration, an output that cannot be written), 3 an
+internal error (one line; ``UNIONKIT_DEBUG=1`` shows the traceback). Nothing here is out of the
+library's reach.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -20,8 +23,9 @@ import click
 from . import __version__
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
+from .outputs import check_outputs, workbook_path
 
-EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3
 
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -68,7 +72,9 @@ def _config(path: Path | None) -> FederationConfig:
 
 
 def handles_errors(command: Callable[..., int]) -> Callable[..., None]:
-    """Run a command body; a ToolkitError becomes one line on stderr and exit 2."""
+    """Run a command body: a ToolkitError or an OS error (a folder that cannot be written, a
+    full disk) becomes one line on stderr and exit 2; anything else is a bug in unionkit: one
+    line and exit 3, never a traceback unless UNIONKIT_DEBUG is set."""
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
@@ -76,6 +82,20 @@ def handles_errors(command: Callable[..., int]) -> Callable[..., None]:
         except ToolkitError as exc:
             click.echo(f"unionkit: {exc}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"unionkit: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        except (KeyboardInterrupt, SystemExit, click.exceptions.Exit, click.Abort):
+            raise
+        except BaseException as exc:  # a Rust panic outside a file's guard is one too
+            if os.environ.get("UNIONKIT_DEBUG"):
+                raise
+            text = str(exc).splitlines()[0][:200] if str(exc) else ""
+            click.echo(f"unionkit: internal error ({type(exc).__name__}: {text}); please "
+                       "report it with the command you ran (UNIONKIT_DEBUG=1 shows where)",
+                       err=True)
+            sys.exit(EXIT_INTERNAL)
         sys.exit(code)
     return wrapper
 
@@ -158,6 +178,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
 
     config = _config(config_path)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
+    check_outputs(paths, {"--annotate": annotate_dir})
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     with _progress("校验" if lang == "zh" else "validating") as tick, \
             executor_for(workers, dask_address) as executor:
@@ -208,9 +229,12 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
 
     if not inbox.exists():
         raise ToolkitError(f"path not found: {inbox}")
+    out = workbook_path(out)
     config = _config(config_path)
     with ExitStack() as stack:
         register = _register(register_path, config, [inbox], no_register)
+        check_outputs([inbox], {"--out": out, "--json": json_out,
+                                "--register": register.path if register else None})
         if register is not None:
             stack.enter_context(register)
         work = stack.enter_context(tempfile.TemporaryDirectory(prefix="unionkit-"))

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
@@ -19,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import atomic_path
 from ..errors import UsageError
-from ..findings import ERROR, FileReport, Finding
+from ..findings import ERROR, FileReport, Finding, file_of
 from ..read.workbook import open_book
 from .text import STATUS
 
@@ -27,6 +28,22 @@ FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),
          "warning": PatternFill("solid", fgColor="FFEB9C"),
          "info": PatternFill("solid", fgColor="DDEBF7")}
 ISSUES_SHEET = "问题清单"
+#: The most characters a cell holds (Excel's limit); longer text is cut with a mark.
+CELL_LIMIT = 32_767
+
+
+def cell_text(value: str) -> str:
+    """Text as a workbook cell can hold it: characters XML forbids (U+0001 from legacy
+    exports) shown as \\xNN, cut to Excel's 32,767 characters with a mark."""
+    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+
+
+def _put_text(ws, row: int, col: int, value: str) -> None:
+    """A string into a cell as a string, never a formula (a sheet named “=1+2”)."""
+    cell = ws.cell(row, col)
+    cell.value = cell_text(value)
+    cell.data_type = "s"
 
 
 def _load(path: Path) -> Workbook:
@@ -43,10 +60,10 @@ def _load(path: Path) -> Workbook:
         ws = out.create_sheet(name[:31])
         for r, row in enumerate(book.sheet(name).rows, start=1):
             for c, value in enumerate(row, start=1):
-                if value is not None:
+                if isinstance(value, str):
+                    _put_text(ws, r, c, value)
+                elif value is not None:
                     ws.cell(r, c).value = value
-                    if isinstance(value, str) and value[:1] in "=+-@":
-                        ws.cell(r, c).data_type = "s"
     return out
 
 
@@ -61,7 +78,8 @@ def _mark(book: Workbook, findings: list[Finding], lang: str) -> None:
         target.fill = FILLS[worst]
         text = "\n".join(f"【{STATUS[lang][f.severity]}】{f.message(lang)}\n"
                          f"{'修改' if lang == 'zh' else 'Fix'}：{f.fix(lang)}" for f in items)
-        target.comment = Comment(text, "unionkit", width=320, height=60 + 50 * len(items))
+        target.comment = Comment(cell_text(text), "unionkit", width=320,
+                                 height=60 + 50 * len(items))
 
 
 def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
@@ -70,12 +88,14 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
     ws = book.create_sheet(ISSUES_SHEET, 0)
     heads = (("工作表", "单元格", "级别", "代码", "问题", "怎么改") if lang == "zh"
              else ("Sheet", "Cell", "Severity", "Code", "Problem", "How to fix"))
-    ws.append(heads)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    for col, head in enumerate(heads, start=1):
+        _put_text(ws, 1, col, head)
+        ws.cell(1, col).font = Font(bold=True)
     for f in findings:
-        ws.append([f.sheet or "", f.cell or "", STATUS[lang][f.severity], f.code,
-                   f.message(lang), f.fix(lang)])
+        row = ws.max_row + 1
+        for col, text in enumerate((f.sheet or "", f.cell or "", STATUS[lang][f.severity],
+                                    f.code, f.message(lang), f.fix(lang)), start=1):
+            _put_text(ws, row, col, text)
         if f.cell and f.sheet in book.sheetnames:
             link = ws.cell(ws.max_row, 2)
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
@@ -87,13 +107,25 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
     book.active = 0
 
 
-def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "zh") -> Path:
-    """Write ``<out_dir>/<name>.批注.xlsx`` (or .xlsm) for one file; returns its path."""
+def copy_name(shown: str, source: Path) -> Path:
+    """The annotated copy's path under the output folder: the clerk's sub-folder kept, the
+    source's format in the name unless it is .xlsx — ``sub1/y.批注.xlsx``, ``x_xls.批注.xlsx``
+    — so that copies of different files never share a name."""
+    shown_path = Path(file_of(shown))
+    folder = Path() if shown_path.is_absolute() else shown_path.parent
+    ext = source.suffix.lower()
+    suffix = ".xlsm" if ext == ".xlsm" else ".xlsx"
+    stem = source.stem if ext in (".xlsx", ".xlsm") else f"{source.stem}_{ext.lstrip('.')}"
+    return folder / f"{stem}.批注{suffix}"
+
+
+def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "zh",
+                  name: Path | None = None) -> Path:
+    """Write the annotated copy of one file under ``out_dir`` (see :func:`copy_name`)."""
     book = _load(source)
     _mark(book, report.findings, lang)
     _issues_sheet(book, report.findings, lang)
-    suffix = ".xlsm" if source.suffix.lower() == ".xlsm" else ".xlsx"
-    target = out_dir / f"{source.stem}.批注{suffix}"
+    target = out_dir / (name or copy_name(report.path, source))
     if target.resolve() == source.resolve():
         raise UsageError(f"refusing to overwrite an input file: {source}")
     with atomic_path(target) as tmp:
@@ -114,4 +146,11 @@ def annotate_report(files: list[tuple[Path, FileReport]], out_dir: Path,
         else:
             grouped[source] = FileReport(report.path, source=source, template=report.template,
                                          findings=list(report.findings))
-    return [annotate_file(source, report, out_dir, lang) for source, report in grouped.items()]
+    written, names = [], set()
+    for source, report in grouped.items():
+        name = copy_name(report.path, source)
+        while name in names:  # two sources with one name after all: number the later one
+            name = name.with_name(f"{name.stem.removesuffix('.批注')}_{len(names)}.批注{name.suffix}")
+        names.add(name)
+        written.append(annotate_file(source, report, out_dir, lang, name))
+    return written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..findings import Finding, Report
@@ -16,6 +17,16 @@ STATUS = {
 }
 MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unrecognized": "?"}
 TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
+#: Characters a terminal acts on: C0 and C1 controls (ESC starts colour, cursor and OSC
+#: sequences), DEL, and the bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Clerk text made inert for a terminal: every control character shown as an escape
+    (\\x1b), so a cell can never clear the screen or print a fake “all files OK”."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text)
 
 
 def _finding_line(x: Finding, lang: str) -> str:
@@ -37,7 +48,7 @@ def render_text(report: Report, lang: str = "zh") -> str:
     lines.append("")
     lines.append(label.format(files=len(report.files), errors=report.errors,
                               warnings=report.warnings))
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal_safe, lines)) + "\n"
 
 
 def render_verification(result: Any, lang: str = "zh") -> str:
@@ -66,4 +77,4 @@ def render_verification(result: Any, lang: str = "zh") -> str:
     lines.append(f"错误 {result.errors} 个，警告 {result.warnings} 个，审计提示 {len(result.audit)} 条"
                   if zh else f"{result.errors} errors, {result.warnings} warnings, "
                   f"{len(result.audit)} audit flags")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(terminal_safe, lines)) + "\n"

@@ -12,6 +12,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
@@ -204,6 +205,32 @@ def _check_file_name(ctx: SheetContext, path: Path) -> None:
                                     named[0], what="分会代码", expected=code))
 
 
+def _contained(executor: Executor, stage: Callable, jobs: list[tuple[Path, str]]):
+    """``executor.map(stage, jobs)``, surviving a worker that dies (a reader that aborts the
+    process: an allocation it cannot make, a crash in native code). The pool is then broken;
+    the files not yet done are read one by one, each in a process of its own, and a file whose
+    process dies gets a file_corrupt finding — the rest of the federation is still read."""
+    done = 0
+    try:
+        for result in executor.map(stage, jobs):
+            done += 1
+            yield result
+    except BrokenProcessPool:
+        for job in jobs[done:]:
+            yield _alone(stage, job)
+
+
+def _alone(stage: Callable, job: tuple[Path, str]) -> list[FileReport]:
+    with ProcessPoolExecutor(max_workers=1) as single:
+        try:
+            return single.submit(stage, job).result()
+        except BrokenProcessPool:
+            report = FileReport(job[1], source=job[0], unreadable=True)
+            report.findings.append(finding("file_corrupt", job[1],
+                                           detail="the reader's process died reading it"))
+            return [report]
+
+
 def _position(f) -> tuple:
     return (f.row or 0, f.column or "", f.code)
 
@@ -245,7 +272,7 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
     local = executor is None or isinstance(executor, ProcessPoolExecutor)
     stage = partial(_stage, config=config, pack=executor is not None, extract=extract,
                     spool=spool if local else None)
-    results = executor.map(stage, jobs) if executor is not None else map(stage, jobs)
+    results = _contained(executor, stage, jobs) if executor is not None else map(stage, jobs)
     reports = []
     for i, parts in enumerate(results, start=1):
         for report in parts:

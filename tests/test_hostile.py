@@ -1,0 +1,267 @@
+"""Hostile input never stops the close: one file's crash is that file's finding, numbers are
+bounded at the parse, outputs never touch inputs, text stays inert. One defect per case."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import INBOX, SAMPLE
+from tests.fixtures import config, plan
+from toolkit.cli import cli
+from toolkit.templates import NumberStored, write_template
+from toolkit.validate import _contained, validate_file, validate_paths
+
+CONFIG = str(SAMPLE / "federation.toml")
+ROSTER = INBOX / "FH07_技术中心分会_会员名册_2026-10.xlsx"
+LEDGER = INBOX / "FH02_二车间分会_经费收支账_2026-10.xlsx"
+
+
+def rewritten(source: Path, target: Path, part: str, change) -> Path:
+    """A copy of a workbook with one zip member's XML changed (the damage a tool can do)."""
+    with zipfile.ZipFile(source) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    parts[part] = change(parts[part].decode()).encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return target
+
+
+def codes(report) -> list[str]:
+    return [f.code for f in report.findings]
+
+
+# --- one file never stops the run --------------------------------------------------------------
+def test_rust_panic_is_the_files_finding(tmp_path):
+    """-1e27 in a date-formatted cell makes python-calamine panic (a BaseException)."""
+    bad = rewritten(LEDGER, tmp_path / "panic.xlsx", "xl/worksheets/sheet1.xml",
+                    lambda x: re.sub(r'(<c r="A7"[^>]*><v>)[^<]*', r"\g<1>-1e27", x, count=1))
+    shutil.copy(ROSTER, tmp_path / ROSTER.name)
+    report = validate_paths([tmp_path], config(), base=tmp_path)
+    by_name = {f.path: f for f in report.files}
+    assert codes(by_name["panic.xlsx"]) == ["file_corrupt"]
+    assert "PanicException" in by_name["panic.xlsx"].findings[0].message()
+    assert by_name[ROSTER.name].status == "ok"
+    assert bad.read_bytes()  # the input is still there, untouched
+
+
+def test_declared_string_count_lie_is_refused_before_reading(tmp_path):
+    bad = rewritten(ROSTER, tmp_path / "sst.xlsx", "xl/sharedStrings.xml",
+                    lambda x: re.sub(r'uniqueCount="\d+"', 'uniqueCount="2000000000"', x))
+    report = validate_file(bad, config())
+    assert codes(report) == ["file_corrupt"]
+    assert "declares 2000000000 strings" in report.findings[0].message()
+
+
+def _dies_on_bad(job):
+    if job[1] == "bad":
+        os._exit(1)  # what an aborting native reader does to its process
+    return [job[1]]
+
+
+def test_a_dying_worker_costs_one_file(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(tmp_path / n, n) for n in ("a", "b", "bad", "c")]
+    with ProcessPoolExecutor(2) as pool:
+        results = list(_contained(pool, _dies_on_bad, jobs))
+    assert [r[0] if isinstance(r[0], str) else r[0].findings[0].code for r in results] == [
+        "a", "b", "file_corrupt", "c"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_in_the_inbox_is_refused_without_reading_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    shutil.copy(ROSTER, tmp_path / ROSTER.name)
+    report = validate_paths([tmp_path], config(), base=tmp_path)
+    assert [(f.path, codes(f)) for f in report.files] == [
+        (ROSTER.name, []), ("pipe.xlsx", ["file_not_regular"])]
+
+
+# --- numbers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("key", "typed", "code"), [
+    ("dues_paid", NumberStored("1e27"), "number_out_of_range"),
+    ("dues_paid", "100000000000000000000000000", "number_out_of_range"),
+    ("seq", NumberStored("1e27"), "number_out_of_range"),
+    ("seq", "9" * 5000, "number_out_of_range"),
+])
+def test_numbers_beyond_any_sane_range_are_findings(tmp_path, key, typed, code):
+    p = plan("dues")
+    p.rows[3][key] = typed
+    path = write_template(p.spec, config(), tmp_path / "n.xlsx", p.header, p.rows, p.layout)
+    report = validate_file(path, config())
+    assert (p.cell(3, key), code) in {(f.cell, f.code) for f in report.findings}
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 1e308, -1e27])
+def test_no_number_reaches_decimal_unbounded(value):
+    from toolkit.read.normalize import BadValue, parse_date, parse_decimal, parse_int
+
+    for parse in (parse_decimal, parse_int, parse_date):
+        with pytest.raises(BadValue):
+            parse(value)
+
+
+def test_poison_numbers_consolidate_and_verify(tmp_path):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(INBOX, inbox)
+    dues = inbox / "FH07_技术中心分会_会费收缴_2026-10.xlsx"
+    p = plan("dues")
+    p.rows[2]["dues_paid"], p.rows[4]["seq"] = NumberStored("1e27"), NumberStored("1e27")
+    write_template(p.spec, config(), dues, p.header, p.rows, p.layout)
+    result = consolidate(inbox, config())
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, config(), out, {})
+    assert verify_workbook(out, config()).errors == 0
+
+
+# --- outputs never touch inputs ----------------------------------------------------------------
+@pytest.fixture
+def inbox(tmp_path):
+    copy = tmp_path / "inbox"
+    shutil.copytree(INBOX, copy)
+    return copy
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_out_equal_to_a_submission_is_refused(inbox):
+    target = inbox / ROSTER.name
+    before = target.read_bytes()
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(target))
+    assert result.exit_code == 2 and "never writes into its inputs" in result.output
+    assert target.read_bytes() == before
+
+
+def test_out_inside_the_inbox_is_refused(inbox):
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(inbox / "w.xlsx"))
+    assert result.exit_code == 2 and not (inbox / "w.xlsx").exists()
+
+
+def test_json_equal_to_out_is_refused(inbox, tmp_path):
+    out = tmp_path / "o" / "w.xlsx"
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(out), "--json",
+                 str(out))
+    assert result.exit_code == 2 and "--json" in result.output and not out.exists()
+
+
+def test_out_equal_to_the_register_is_refused(inbox, tmp_path):
+    db = tmp_path / "r.db"
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(db), "--register",
+                 str(db))
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["w.xls", "w.ods"])
+def test_out_with_another_format_suffix_is_refused(inbox, tmp_path, name):
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(tmp_path / name))
+    assert result.exit_code == 2 and ".xlsx" in result.output
+
+
+def test_out_without_suffix_gets_xlsx(inbox, tmp_path):
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(tmp_path / "w"))
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "w.xlsx").is_file()
+
+
+def test_out_under_a_regular_file_is_one_line_exit_2(inbox, tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out",
+                 str(tmp_path / "file" / "w.xlsx"), "--no-register")
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1].startswith("unionkit: ")
+    assert "Traceback" not in result.output
+
+
+def test_out_with_a_long_legal_name(inbox, tmp_path):
+    out = tmp_path / ("汇" * 81 + ".xlsx")  # 243 + 5 bytes: legal; a temp name must stay legal
+    result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(out),
+                 "--no-register")
+    assert result.exit_code == 1, result.output
+    assert out.is_file() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_annotate_inside_the_inbox_is_refused(inbox):
+    result = run("validate", str(inbox), "--config", CONFIG, "--annotate", str(inbox / "批注"))
+    assert result.exit_code == 2 and not (inbox / "批注").exists()
+
+
+def test_own_outputs_in_the_inbox_are_never_submissions(inbox, tmp_path):
+    marked, out = tmp_path / "marked", tmp_path / "w.xlsx"
+    assert run("validate", str(inbox), "--config", CONFIG, "--annotate", str(marked)).exit_code == 1
+    assert run("consolidate", str(inbox), "--config", CONFIG, "--out", str(out)).exit_code == 1
+    shutil.copy(out, inbox / "上月汇总.xlsx")
+    copy = next(marked.iterdir())
+    shutil.copy(copy, inbox / copy.name)
+    report = validate_paths([inbox], config(), base=inbox)
+    own = {f.path: codes(f) for f in report.files if "own_output" in codes(f)}
+    assert own == {"上月汇总.xlsx": ["own_output"], copy.name: ["own_output"]}
+
+
+# --- annotated copies --------------------------------------------------------------------------
+def test_annotated_copy_survives_control_characters_and_formula_sheet_names(tmp_path):
+    p = plan("roster")
+    p.rows[2]["political"] = "党员\x01"
+    p.layout = type(p.layout)(sheet_name="=1+2", meta=False)
+    src = write_template(p.spec, config(), tmp_path / "x.xlsx", p.header, p.rows, p.layout)
+    shutil.copy(src, tmp_path / "in.xlsx")
+    out = tmp_path / "marked"
+    result = run("validate", str(tmp_path / "in.xlsx"), "--config", CONFIG, "--annotate", str(out))
+    assert result.exit_code == 1, result.output
+    book = openpyxl.load_workbook(out / "in.批注.xlsx")
+    issues = book["问题清单"]
+    assert issues["A2"].value == "=1+2" and issues["A2"].data_type == "s"
+
+
+def test_copies_of_files_with_one_stem_do_not_overwrite_each_other(tmp_path):
+    shutil.copy(INBOX / "FH06_机关分会_会员名册_2026-10.xls", tmp_path / "名册.xls")
+    shutil.copy(INBOX / "FH01_一车间分会_会员名册_2026-10.xlsx", tmp_path / "名册.xlsx")
+    (tmp_path / "sub").mkdir()
+    shutil.copy(INBOX / "FH09_物流中心分会_会员名册_2026-10.xlsx", tmp_path / "sub" / "名册.xlsx")
+    out = tmp_path.parent / f"{tmp_path.name}-marked"
+    result = run("validate", str(tmp_path), "--config", CONFIG, "--annotate", str(out))
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.xlsx"))
+    assert written == ["sub/名册.批注.xlsx", "名册.批注.xlsx"], result.output
+
+
+def test_copy_names_keep_the_source_format():
+    from toolkit.render.annotate import copy_name
+
+    assert [str(copy_name(n, Path(n))) for n in ("x.xlsx", "x.xls", "x.ods", "x.xlsm")] == [
+        "x.批注.xlsx", "x_xls.批注.xlsx", "x_ods.批注.xlsx", "x.批注.xlsm"]
+
+
+# --- text stays inert --------------------------------------------------------------------------
+def test_escape_sequences_from_a_cell_are_shown_not_run(tmp_path):
+    p = plan("roster")
+    p.rows[2]["political"] = "\x1b[2J\x1b[32m✓ all files OK\x1b]0;x\x07"
+    path = write_template(p.spec, config(), tmp_path / "esc.xlsx", p.header, p.rows, p.layout)
+    result = run("validate", str(path), "--config", CONFIG, "--no-register")
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b[2J" in result.output
+
+
+def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
+    import toolkit.validate as validate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(validate, "validate_paths", broken)
+    result = run("validate", str(ROSTER), "--config", CONFIG, "--no-register", "--workers", "1")
+    assert result.exit_code == 3
+    assert result.output.strip().splitlines()[-1].startswith("unionkit: internal error")
+    assert "Traceback" not in result.output
