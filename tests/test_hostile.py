@@ -265,3 +265,91 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
     assert result.exit_code == 3
     assert result.output.strip().splitlines()[-1].startswith("unionkit: internal error")
     assert "Traceback" not in result.output
+
+
+# --- configurations ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "named"), [
+    ("[dues]\nwage_unit = 0\n", "dues.wage_unit"),
+    ("[dues]\nrate = \"-0.005\"\n", "dues.rate"),
+    ("[fund]\nrate = \"inf\"\n", "fund.rate"),
+    ("[fund]\nupper_share = \"1.5\"\n", "fund.upper_share"),
+    ("[roster]\nactivist_min_share = 2\n", "roster.activist_min_share"),
+    ("[[calendar]]\nholidays = []\n", "malformed setting"),
+    ("[[branches]]\ncode = \"FH01\"\nname = \"a\"\nkind = \"厂分会\"\n"
+     "[[branches]]\ncode = \"FH01\"\nname = \"b\"\nkind = \"厂分会\"\n", "FH01 is listed twice"),
+    ("[[branches]]\ncode = \" \"\nname = \"a\"\nkind = \"厂分会\"\n", "without a code"),
+])
+def test_impossible_configurations_exit_2_naming_the_setting(tmp_path, text, named):
+    (tmp_path / "f.toml").write_text(text, encoding="utf-8")
+    result = run("validate", str(ROSTER), "--config", str(tmp_path / "f.toml"), "--no-register")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("unionkit: ") and named in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("csv", "named"), [
+    ("code,name,kind\n401,会费收入,income\n599,奇怪,other\n", "kind 'other'"),
+    ("code,name,kind\n401,会费收入\n", "line 2"),
+])
+def test_broken_charts_of_accounts_exit_2(tmp_path, csv, named):
+    (tmp_path / "c.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "f.toml").write_text('[ledger]\naccounts = "c.csv"\n', encoding="utf-8")
+    result = run("validate", str(ROSTER), "--config", str(tmp_path / "f.toml"), "--no-register")
+    assert result.exit_code == 2 and named in result.output, result.output
+
+
+def test_gbk_configuration_from_notepad_is_read(tmp_path):
+    (tmp_path / "f.toml").write_bytes('[federation]\nname = "某某集团工会"\n'.encode("gbk"))
+    from toolkit.config import load_config
+
+    assert load_config(tmp_path / "f.toml").name == "某某集团工会"
+
+
+def test_a_workbook_passed_as_configuration_is_named(tmp_path):
+    result = run("validate", str(ROSTER), "--config", str(ROSTER), "--no-register")
+    assert result.exit_code == 2 and "is a workbook" in result.output
+
+
+# --- cells no workbook can hold -----------------------------------------------------------------
+@pytest.mark.parametrize("typed", [NumberStored("0.5"), "1899-12-31", "2150-01-01",
+                                   NumberStored("2958465")])
+def test_dates_outside_1900_to_2100_are_not_dates(tmp_path, typed):
+    p = plan("roster")
+    p.rows[2]["join_date"] = typed
+    path = write_template(p.spec, config(), tmp_path / "d.xlsx", p.header, p.rows, p.layout)
+    found = {(f.cell, f.code) for f in validate_file(path, config()).findings}
+    assert (p.cell(2, "join_date"), "bad_date") in found
+
+
+def test_a_cell_longer_than_excel_allows_is_a_finding_and_cut():
+    """Readers already cut what they hand over at 32,767; the parser holds the line anyway."""
+    from toolkit.read.normalize import BadValue
+    from toolkit.spec import load_spec
+    from toolkit.validate.fields import _PARSERS, _shown
+
+    field = load_spec("roster").column("note")
+    with pytest.raises(BadValue, match="text_too_long"):
+        _PARSERS["text"](field, "长" * 40_000, None)
+    assert len(_shown("长" * 40_000)) == 32_767
+
+
+def test_sigterm_leaves_nothing_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scratch, out = tmp_path / "tmp", tmp_path / "out"
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from toolkit.cli import main; main()", "consolidate", str(INBOX),
+         "--config", CONFIG, "--out", str(out / "w.xlsx"), "--no-register"],
+        env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode in (130, 1), err  # interrupted, or it had already finished
+    assert "Traceback" not in err
+    assert list(scratch.iterdir()) == []
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == [] if out.exists() else True

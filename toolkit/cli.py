@@ -427,6 +427,22 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
             bars[0].render_finish()
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every temporary file and spool is removed on the way."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="unionkit")
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        code = cli.main(prog_name="unionkit", standalone_mode=False)
+    except (KeyboardInterrupt, click.Abort):
+        click.echo("unionkit: interrupted; nothing was left half-written", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code or 0)

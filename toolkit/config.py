@@ -143,9 +143,54 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _decimal(raw: dict[str, Any], key: str, where: str) -> Decimal:
     try:
-        return Decimal(str(raw[key]))
+        value = Decimal(str(raw[key]))
     except (KeyError, InvalidOperation) as exc:
         raise ConfigError(f"{where}.{key}: expected a number, got {raw.get(key)!r}") from exc
+    if not value.is_finite() or abs(value) >= 10**12:
+        raise ConfigError(f"{where}.{key}: expected a finite number, got {raw[key]!r}")
+    return value
+
+
+#: Settings that only make sense within a range: (where, attribute, low, high, low included).
+_RANGES = (
+    ("dues.rate", "dues_rate", 0, 1, False), ("dues.wage_unit", "wage_unit", 0, 10**6, False),
+    ("dues.remit_share", "remit_share", 0, 1, True), ("fund.rate", "fund_rate", 0, 1, False),
+    ("fund.upper_share", "upper_share", 0, 1, True),
+    ("ledger.large_expense", "large_expense", 0, 10**12, True),
+    ("ledger.cash_limit", "cash_limit", 0, 10**12, True),
+    ("roster.activist_min_share", "activist_min_share", 0, 1, True),
+    ("roster.min_join_age", "min_join_age", 0, 100, True),
+    ("dues.unpaid_months_withdrawal", "unpaid_months_withdrawal", 1, 1200, True),
+)
+ACCOUNT_KINDS = ("income", "expenditure", "net_assets")
+
+
+def _check(config: FederationConfig) -> FederationConfig:
+    """Refuse impossible settings, naming them: a negative rate or a share above 1 would give
+    every branch wrong figures without a word."""
+    for where, attribute, low, high, closed in _RANGES:
+        value = getattr(config, attribute)
+        if not ((low <= value) if closed else (low < value)) or value > high:
+            bound = "≥" if closed else ">"
+            raise ConfigError(f"{where} = {value}: must be {bound} {low} and ≤ {high}")
+    codes = [b.code for b in config.branches]
+    for b in config.branches:
+        if not b.code.strip():
+            raise ConfigError(f"branches: a branch without a code ({b.name!r})")
+        if codes.count(b.code) > 1:
+            raise ConfigError(f"branches: the code {b.code} is listed twice")
+    for chart in config.charts or (Chart("federation", "", config.accounts),):
+        for account in chart.accounts.values():
+            if account.kind not in ACCOUNT_KINDS:
+                raise ConfigError(f"chart of accounts {chart.name}, account {account.code}: kind "
+                                  f"{account.kind!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+    for cap in config.welfare_caps:
+        if cap.per_person_year < 0:
+            raise ConfigError(f"welfare_caps {cap.name}: per_person_year must be ≥ 0")
+    for indicator in config.indicators:
+        if indicator.points <= 0:
+            raise ConfigError(f"assessment.indicators {indicator.content}: points must be > 0")
+    return config
 
 
 def _read_accounts(spec: str, base_dir: Path | None,
@@ -161,11 +206,17 @@ def _read_accounts(spec: str, base_dir: Path | None,
     rows = list(csv.DictReader(text.splitlines()))
     if not rows or not {"code", "name", "kind"} <= set(rows[0]):
         raise ConfigError("chart of accounts needs the columns code,name,kind[,parent]")
-    return {
-        r["code"].strip(): Account(r["code"].strip(), r["name"].strip(), r["kind"].strip(),
-                                   (r.get("parent") or "").strip())
-        for r in rows
-    }
+    accounts: dict[str, Account] = {}
+    for line, r in enumerate(rows, start=2):
+        if any(r.get(k) is None or not str(r.get(k)).strip() for k in ("code", "name", "kind")):
+            raise ConfigError(f"chart of accounts {spec}, line {line}: code, name and kind are "
+                              "all needed")
+        code = r["code"].strip()
+        if code in accounts:
+            raise ConfigError(f"chart of accounts {spec}, line {line}: code {code} twice")
+        accounts[code] = Account(code, r["name"].strip(), r["kind"].strip(),
+                                 (r.get("parent") or "").strip())
+    return accounts
 
 
 def _charts(ledger: dict[str, Any], base_dir: Path | None) -> tuple[Chart, ...]:
@@ -260,21 +311,39 @@ def _defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def load_config(path: Path | str | None = None) -> FederationConfig:
-    """The defaults, overridden by the TOML file at ``path`` when given."""
-    if path is None:
-        return _build(_defaults(), None, "builtin")
-    path = Path(path)
+def _config_text(path: Path) -> str:
+    """The configuration's text: UTF-8 (with or without a BOM), or GBK as Notepad on Chinese
+    Windows saves it; a workbook or other binary file is refused by name."""
     try:
-        override = tomllib.loads(path.read_text("utf-8-sig"))
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ConfigError(f"configuration {path} is a workbook, not a TOML text file "
+                          "(see sample_data/federation.toml)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(f"configuration {path} is not text in UTF-8 (save it as UTF-8)")
+
+
+def load_config(path: Path | str | None = None) -> FederationConfig:
+    """The defaults, overridden by the TOML file at ``path`` when given; impossible settings
+    are refused with the setting named."""
+    if path is None:
+        return _check(_build(_defaults(), None, "builtin"))
+    path = Path(path)
+    try:
+        override = tomllib.loads(_config_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from exc
     try:
-        return _build(_merge(_defaults(), override), path.parent, str(path))
-    except (KeyError, TypeError) as exc:
-        raise ConfigError(f"configuration {path}: missing or malformed setting {exc}") from exc
+        return _check(_build(_merge(_defaults(), override), path.parent, str(path)))
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise ConfigError(f"configuration {path}: missing or malformed setting "
+                          f"({type(exc).__name__}: {exc})") from exc
 
 
 def config_fingerprint(path: Path | str | None) -> str:

@@ -191,6 +191,18 @@ def parse_date(value: Any, date1904: bool = False) -> date:
     """A date from a date cell, an Excel serial (in the workbook's date system), or text such
     as 2026.3.1, 2026/3/1, 2026年3月1日, 20260301 or 2026-03-01 00:00:00. A year alone (2024
     typed as a number, “2019年”, “2023年以前”) is ``date_year_only``: the day is unknown."""
+    return _plausible(_date(value, date1904))
+
+
+def _plausible(day: date) -> date:
+    """A date a union record can hold: 1900 to 2100 (serial 0, 9999-12-31 and the like are
+    damage, not dates)."""
+    if day.year not in YEAR_RANGE:
+        raise BadValue("bad_date")
+    return day
+
+
+def _date(value: Any, date1904: bool) -> date:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
@@ -204,7 +216,7 @@ def parse_date(value: Any, date1904: bool = False) -> date:
         if value == int(value) and int(value) in YEAR_RANGE:
             raise BadValue("date_year_only", year=int(value))
         if 19000101 <= value <= 99991231 and value == int(value):  # 20260301 typed as a number
-            return parse_date(str(int(value)))
+            return _date(str(int(value)), date1904)
         if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
             return serial_to_date(value, date1904)
         raise BadValue("bad_date")

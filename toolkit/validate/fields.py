@@ -55,6 +55,18 @@ def _text(value: Any) -> str:
     return clean_text(value)
 
 
+#: The most characters a cell holds (Excel's limit).
+CELL_LIMIT = 32_767
+
+
+def _text_value(field: Field, raw: Any, setting: Setting) -> str:
+    """Clerk text, which a workbook cell can hold only up to 32,767 characters."""
+    text = _text(raw)
+    if len(text) > CELL_LIMIT:
+        raise BadValue("text_too_long", length=f"{len(text):,}", limit=f"{CELL_LIMIT:,}")
+    return text
+
+
 def _id_number(field: Field, raw: Any, setting: Setting) -> str:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         raise BadValue("id_as_number")
@@ -122,7 +134,7 @@ class Setting:
 
 #: One parser per field type (spec.FIELD_TYPES); each raises BadValue with the finding code.
 _PARSERS: dict[str, Callable[[Field, Any, Setting], Any]] = {
-    "text": lambda field, raw, setting: _text(raw),
+    "text": _text_value,
     "branch_code": lambda field, raw, setting: _text(raw).upper(),
     "id_number": _id_number,
     "mobile": _mobile,
@@ -153,11 +165,16 @@ def _bad_params(exc: BadValue, field: Field, ctx: SheetContext) -> dict[str, Any
 
 
 def _shown(raw: Any) -> str:
-    """A raw cell as Excel shows it (a number keeps Excel's 15 significant digits)."""
+    """A raw cell as Excel shows it (a number keeps Excel's 15 significant digits), cut to
+    what a cell can hold."""
     if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return str(raw)
         shown = Decimal(repr(raw))  # not money: how a stored double displays
         return str(int(shown)) if raw.is_integer() else str(shown)
-    return clean_text(raw) if isinstance(raw, str) else str(raw)
+    text = clean_text(raw) if isinstance(raw, str) else str(raw)
+    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+
 
 
 def read_header(ctx: SheetContext) -> None:
