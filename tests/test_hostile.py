@@ -346,7 +346,9 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
          "--config", CONFIG, "--out", str(out / "w.xlsx"), "--no-register"],
         env={**os.environ, "TMPDIR": str(scratch)}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while not list(scratch.iterdir()) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the run's spool exists: interrupted mid-run
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode in (130, 1), err  # interrupted, or it had already finished
