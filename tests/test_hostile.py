@@ -355,3 +355,22 @@ def test_sigterm_leaves_nothing_behind(tmp_path):
     assert "Traceback" not in err
     assert list(scratch.iterdir()) == []
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == [] if out.exists() else True
+
+
+def test_consolidating_one_branch_keeps_the_others_recorded(tmp_path):
+    from toolkit.consolidate import consolidate
+    from toolkit.register import Register
+
+    one = tmp_path / "one"
+    one.mkdir()
+    for path in INBOX.glob("FH01_*"):
+        shutil.copy(path, one / path.name)
+    with Register(tmp_path / "r.db") as register:
+        full = consolidate(INBOX, config())
+        register.record_consolidation(full, str(INBOX), {}, "w.xlsx", lambda: ("x", "y"))
+        before = register.figures()["2026-10"]
+        people = len(register.members())
+        part = consolidate(one, config(), "2026-10")
+        register.record_consolidation(part, str(one), {}, "w1.xlsx", lambda: ("x", "y"))
+        assert register.figures()["2026-10"] == before
+        assert len(register.members()) == people

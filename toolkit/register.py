@@ -214,11 +214,15 @@ class Register:
                 self.db.execute("INSERT OR IGNORE INTO run_files VALUES (?, ?, ?)",
                                 (run, self._file(report, started),
                                  roles.get(id(report), "excluded")))
+            # only the branches this run read: consolidating part of a federation (one
+            # branch's files) keeps what was recorded for the others
+            reported = {code for code, _ in result.chosen}
             self.db.executemany(
                 "INSERT OR REPLACE INTO branch_periods VALUES (?, ?, ?, ?)",
                 [(result.period, code, run, json.dumps(figures, ensure_ascii=False))
-                 for code, figures in totals.items()])
-            self.db.execute("DELETE FROM members WHERE period = ?", (result.period,))
+                 for code, figures in totals.items() if code in reported])
+            self.db.executemany("DELETE FROM members WHERE period = ? AND branch = ?",
+                                [(result.period, code) for code in sorted(reported)])
             self.db.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                                 _members(result))
             output_sha256, digest = written()
