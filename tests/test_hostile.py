@@ -374,3 +374,20 @@ def test_consolidating_one_branch_keeps_the_others_recorded(tmp_path):
         register.record_consolidation(part, str(one), {}, "w1.xlsx", lambda: ("x", "y"))
         assert register.figures()["2026-10"] == before
         assert len(register.members()) == people
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_zip_with_a_part_twice_is_corrupt(tmp_path):
+    bad = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(ROSTER) as archive, zipfile.ZipFile(bad, "w") as out:
+        for info in archive.infolist():
+            out.writestr(info.filename, archive.read(info))
+        out.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    assert codes(validate_file(bad, config())) == ["file_corrupt"]
+
+
+def test_serial_60_is_no_date():
+    from toolkit.read.normalize import BadValue, parse_date
+
+    with pytest.raises(BadValue, match="bad_date"):
+        parse_date(60.0)

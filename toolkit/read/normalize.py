@@ -217,6 +217,8 @@ def _date(value: Any, date1904: bool) -> date:
             raise BadValue("date_year_only", year=int(value))
         if 19000101 <= value <= 99991231 and value == int(value):  # 20260301 typed as a number
             return _date(str(int(value)), date1904)
+        if int(value) == 60 and not date1904:  # 1900-02-29, which Excel invents and never was
+            raise BadValue("bad_date")
         if 1 <= value < 2958466:  # an Excel serial, up to 9999-12-31
             return serial_to_date(value, date1904)
         raise BadValue("bad_date")

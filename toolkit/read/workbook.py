@@ -110,6 +110,10 @@ def _check_zip(path: Path) -> str:
         raise Unreadable("file_corrupt", f"zip: {exc}") from exc
     except (OSError, ValueError) as exc:
         raise Unreadable("file_corrupt", f"zip: {exc}") from exc
+    if len(names) != len(infos):  # Excel refuses a zip with one part twice: so do we
+        twice = sorted({i.filename for i in infos if sum(j.filename == i.filename
+                                                        for j in infos) > 1})
+        raise Unreadable("file_corrupt", f"zip member {twice[0]} appears twice")
     total = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if total > MAX_UNZIPPED_BYTES or (total > 50 * 1024 * 1024 and total / packed > MAX_RATIO):
