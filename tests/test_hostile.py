@@ -391,3 +391,36 @@ def test_serial_60_is_no_date():
 
     with pytest.raises(BadValue, match="bad_date"):
         parse_date(60.0)
+
+
+def _ods(path: Path, rows: str) -> Path:
+    """A minimal OpenDocument spreadsheet around the given table rows."""
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="Sheet1">'
+               f'{rows}</table:table></office:spreadsheet></office:body>'
+               '</office:document-content>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    return path
+
+
+def test_ods_repeating_a_filled_row_a_million_times_is_refused_at_once(tmp_path):
+    row = ('<table:table-row table:number-rows-repeated="1000000"><table:table-cell '
+           'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>'
+           '<table:table-cell office:value-type="string"><text:p>张三</text:p></table:table-cell>'
+           '</table:table-row>')
+    report = validate_file(_ods(tmp_path / "bomb.ods", row), config())
+    assert codes(report) == ["file_too_large"]
+
+
+def test_ods_with_empty_repeated_rows_is_read(tmp_path):
+    rows = ('<table:table-row><table:table-cell office:value-type="string"><text:p>x</text:p>'
+            '</table:table-cell></table:table-row>'
+            '<table:table-row table:number-rows-repeated="1048575"><table:table-cell/>'
+            '</table:table-row>')
+    report = validate_file(_ods(tmp_path / "empty.ods", rows), config())
+    assert codes(report) != ["file_too_large"]

@@ -125,7 +125,42 @@ def _check_zip(path: Path) -> str:
     if not names & {"[Content_Types].xml", "content.xml"}:
         raise Unreadable("file_not_spreadsheet", "zip archive without spreadsheet parts")
     _check_declared_counts(path, {i.filename: i for i in infos})
-    return "ods" if "content.xml" in names else "xlsx"
+    if "content.xml" in names:
+        _check_ods_repeats(path)
+        return "ods"
+    return "xlsx"
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+#: How many cells with content an .ods may add by repetition (number-rows-repeated,
+#: number-columns-repeated) beyond those it spells out: a 4.5 KB file repeating one filled row a
+#: million times would take minutes and gigabytes to expand. Empty repeated rows (LibreOffice
+#: writes one for the rest of every sheet) cost nothing and are not counted.
+MAX_REPEATED_CELLS = 1_000_000
+
+
+def _check_ods_repeats(path: Path) -> None:
+    """Count, before python-calamine expands them, the cells an .ods repeats."""
+    extra = 0
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as part:
+            for _, elem in ElementTree.iterparse(part):
+                if elem.tag != f"{_ODS_TABLE}table-row":
+                    continue
+                rows = int(elem.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                filled = sum(int(c.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                             for c in elem
+                             if c.get(f"{_ODS_OFFICE}value-type") is not None or len(c))
+                literal = sum(1 for c in elem
+                              if c.get(f"{_ODS_OFFICE}value-type") is not None or len(c))
+                extra += rows * filled - literal
+                elem.clear()
+                if extra > MAX_REPEATED_CELLS:
+                    raise Unreadable("file_too_large", f"repeated rows and columns expand to "
+                                                       f"more than {MAX_REPEATED_CELLS:,} cells")
+    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, KeyError) as exc:
+        raise Unreadable("file_corrupt", f"content.xml: {exc}") from exc
 
 
 #: The fewest bytes one shared string takes in sharedStrings.xml (``<si><t/></si>``).
