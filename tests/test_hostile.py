@@ -424,3 +424,18 @@ def test_ods_with_empty_repeated_rows_is_read(tmp_path):
             '</table:table-row>')
     report = validate_file(_ods(tmp_path / "empty.ods", rows), config())
     assert codes(report) != ["file_too_large"]
+
+
+def test_spool_left_by_a_killed_run_is_swept_a_day_later(tmp_path):
+    import time
+
+    from toolkit.spool import sweep_stale
+
+    old, fresh = tmp_path / "unionkit-old", tmp_path / "unionkit-fresh"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "1.spool").write_bytes(b"x" * 100)
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    assert sweep_stale(tmp_path) == [old]
+    assert fresh.is_dir() and not old.exists()

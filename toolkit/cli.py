@@ -225,7 +225,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
     from .parallel import executor_for
-    from .spool import Spool
+    from .spool import RUN_PREFIX, Spool, sweep_stale
 
     if not inbox.exists():
         raise ToolkitError(f"path not found: {inbox}")
@@ -237,7 +237,8 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                                 "--register": register.path if register else None})
         if register is not None:
             stack.enter_context(register)
-        work = stack.enter_context(tempfile.TemporaryDirectory(prefix="unionkit-"))
+        sweep_stale()  # what a killed run left behind a day ago
+        work = stack.enter_context(tempfile.TemporaryDirectory(prefix=RUN_PREFIX))
         executor = stack.enter_context(executor_for(workers, dask_address))
         result = run(inbox, config, period, executor, Spool(work),
                      stack.enter_context(_progress("汇总")))

@@ -10,6 +10,9 @@ appending does). The folder is the caller's (a temporary directory for one run).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 
 from .findings import FileReport
@@ -35,3 +38,25 @@ class Spool:
                 offset += len(data)
         report.packed = None
         return report
+
+
+#: Temporary folders of runs are named so; one older than this was left by a killed run.
+RUN_PREFIX = "unionkit-"
+STALE_SECONDS = 24 * 3600
+
+
+def sweep_stale(folder: Path | str | None = None, now: float | None = None) -> list[Path]:
+    """Remove run folders a SIGKILLed run left behind (nothing else cleans them): only
+    ``unionkit-*`` folders in the temporary folder untouched for a day, so a run in progress
+    is never touched. Returns what was removed."""
+    base = Path(folder or tempfile.gettempdir())
+    cutoff = (now or time.time()) - STALE_SECONDS
+    removed = []
+    for path in base.glob(f"{RUN_PREFIX}*"):
+        try:
+            if path.is_dir() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
