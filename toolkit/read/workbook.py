@@ -126,6 +126,8 @@ def _check_zip(path: Path) -> str:
         raise Unreadable("file_not_spreadsheet", "zip archive without spreadsheet parts")
     _check_declared_counts(path, {i.filename: i for i in infos})
     if "content.xml" in names:
+        if _odf_encrypted(path, names):
+            raise Unreadable("file_encrypted", "ODF encryption")
         _check_ods_repeats(path)
         return "ods"
     return "xlsx"
@@ -138,6 +140,17 @@ _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 #: million times would take minutes and gigabytes to expand. Empty repeated rows (LibreOffice
 #: writes one for the rest of every sheet) cost nothing and are not counted.
 MAX_REPEATED_CELLS = 1_000_000
+
+
+def _odf_encrypted(path: Path, names: set[str]) -> bool:
+    """Whether an OpenDocument file's manifest says its parts are encrypted (a password)."""
+    if "META-INF/manifest.xml" not in names:
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return b"encryption-data" in archive.read("META-INF/manifest.xml")[:1 << 20]
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return False
 
 
 def _check_ods_repeats(path: Path) -> None:
