@@ -439,3 +439,80 @@ def test_spool_left_by_a_killed_run_is_swept_a_day_later(tmp_path):
     os.utime(old, (day_ago, day_ago))
     assert sweep_stale(tmp_path) == [old]
     assert fresh.is_dir() and not old.exists()
+
+
+# --- registers ---------------------------------------------------------------------------------
+def _recorded_register(tmp_path: Path) -> Path:
+    db = tmp_path / "r.db"
+    result = run("validate", str(INBOX), "--config", CONFIG, "--register", str(db))
+    assert result.exit_code == 1, result.output
+    return db
+
+
+def test_register_with_a_dropped_table_exits_2_before_any_output(tmp_path):
+    import sqlite3
+
+    db = _recorded_register(tmp_path)
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE members")
+    out = tmp_path / "o" / "w.xlsx"
+    result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out), "--register",
+                 str(db))
+    assert result.exit_code == 2 and "lacks its table members" in result.output
+    assert not out.exists()
+
+
+def test_register_with_corrupt_pages_exits_2_before_any_output(tmp_path):
+    db = _recorded_register(tmp_path)
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    page = 4096
+    data[page + 200: page * 3] = b"\xff" * (page * 3 - page - 200)  # damage past the header
+    db.write_bytes(bytes(data))
+    out = tmp_path / "o" / "w.xlsx"
+    result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out), "--register",
+                 str(db))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("unionkit: ") and not out.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
+def test_read_only_register_is_read_by_status(tmp_path):
+    db = _recorded_register(tmp_path)
+    db.chmod(0o444)
+    assert run("status", "--register", str(db), "--config", CONFIG).exit_code == 0
+
+
+def test_read_only_register_is_read_by_status_as_root_too(tmp_path, monkeypatch):
+    """What a read-only register looks like to a process that may not write it."""
+    db = _recorded_register(tmp_path)
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else real(p, mode))
+    assert run("status", "--register", str(db), "--config", CONFIG).exit_code == 0
+    out = tmp_path / "o" / "w.xlsx"
+    result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out), "--register",
+                 str(db))
+    assert result.exit_code == 2 and "read-only" in result.output and not out.exists()
+
+
+def test_register_held_by_another_run_is_a_clear_exit_2(tmp_path, monkeypatch):
+    import sqlite3
+
+    from toolkit import register
+
+    db = _recorded_register(tmp_path)
+    monkeypatch.setattr(register, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        out = tmp_path / "o" / "w.xlsx"
+        result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out),
+                     "--register", str(db))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2 and "in use by another unionkit run" in result.output
+    assert not out.exists()

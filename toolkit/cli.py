@@ -237,6 +237,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                                 "--register": register.path if register else None})
         if register is not None:
             stack.enter_context(register)
+            register.ready_to_record()  # read-only or held by another run: say so now
         sweep_stale()  # what a killed run left behind a day ago
         work = stack.enter_context(tempfile.TemporaryDirectory(prefix=RUN_PREFIX))
         executor = stack.enter_context(executor_for(workers, dask_address))
@@ -429,7 +430,18 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _terminated(signum: int, frame: Any) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every temporary file and spool is removed on the way."""
+    """SIGTERM unwinds like Ctrl-C, so every temporary file and spool is removed on the way.
+
+    Python ignores (and prints) an exception raised inside a fork hook — logging's lock
+    release runs as the process pool forks a worker — so a signal landing there is delivered
+    again a moment later instead of being lost.
+    """
+    if frame is not None and ("logging" in frame.f_code.co_filename
+                              or "fork" in frame.f_code.co_name):
+        import threading
+
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
     raise KeyboardInterrupt
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -75,6 +76,16 @@ class RegisterError(ToolkitError):
     """The register cannot be opened or is from a newer unionkit."""
 
 
+_TABLES = ("files", "runs", "run_files", "branch_periods", "members")
+
+
+def _locked(path: Path, exc: Exception) -> str:
+    if "locked" in str(exc) or "busy" in str(exc):
+        return (f"the register {path} is in use by another unionkit run (waited "
+                f"{BUSY_TIMEOUT_MS // 1000} s); try again when it has finished")
+    return f"cannot use the register {path}: {exc}"
+
+
 def default_path(inputs: Iterable[Path], configured: Path | None = None) -> Path:
     """The configured path, else ``unionkit.db`` beside the (first) inbox folder."""
     if configured is not None:
@@ -103,18 +114,57 @@ class Register:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        #: A register this process may not write (a read-only file or folder) is still read:
+        #: status and history work; recording a run is refused before anything is written.
+        self.readonly = self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # one thread at a time, not always the opening one: consolidate records on a
-            # helper thread while the main thread writes the workbook
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                      isolation_level=None, check_same_thread=False)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.migrate()
+            if self.readonly:
+                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                          isolation_level=None, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # one thread at a time, not always the opening one: consolidate records on a
+                # helper thread while the main thread writes the workbook
+                self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
+                                          isolation_level=None, check_same_thread=False)
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self.migrate()
+            self.check()
+        except sqlite3.OperationalError as exc:
+            raise RegisterError(_locked(self.path, exc)) from exc
         except sqlite3.DatabaseError as exc:
             raise RegisterError(f"cannot open the register {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise RegisterError(f"cannot open the register {self.path}: {exc.strerror}") from exc
+
+    def check(self) -> None:
+        """The register's pages and tables are whole: a damaged register is found when it is
+        opened, before a run's outputs exist, never after the workbook is in place."""
+        result = self.db.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise RegisterError(f"the register {self.path} is damaged ({result}); restore it "
+                                "from a backup or move it aside to start a new one")
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master "
+                                                "WHERE type = 'table'")}
+        missing = sorted(set(_TABLES) - tables)
+        if missing and self.version:
+            raise RegisterError(f"the register {self.path} lacks its table {missing[0]}; restore "
+                                "it from a backup or move it aside to start a new one")
+
+    def ready_to_record(self) -> None:
+        """Raise now, before any output is written, when this run could not be recorded: a
+        read-only register, or one another run holds (after a bounded wait)."""
+        if self.readonly:
+            raise RegisterError(f"the register {self.path} is read-only: this run cannot be "
+                                "recorded (use --register elsewhere, or --no-register)")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError as exc:
+            raise RegisterError(_locked(self.path, exc)) from exc
 
     def __enter__(self) -> Register:
         return self
