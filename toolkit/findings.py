@@ -98,13 +98,29 @@ class Finding:
                 "value": self.value, "message": self.message(lang)}
 
 
+#: How much of a clerk's value a finding quotes: enough to recognise it, never a whole essay.
+QUOTE_LIMIT = 200
+#: Characters no workbook, terminal or XML part can carry as they are: C0 controls (but tab and
+#: newline), the non-characters U+FFFE/U+FFFF (xlsxwriter writes them as “_xFFFE_”, which reads
+#: back as that text) and lone surrogates.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a finding quotes it: unshowable characters as escapes (\\x01, \\uffff),
+    cut at ``limit`` characters with a mark — what unionkit writes, it reads back the same."""
+    text = _UNSHOWABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                           else f"\\u{ord(m.group()):04x}", str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def finding(code: str, file: str, sheet: str | None = None, cell: str | None = None,
             field: str | None = None, value: Any = None, **params: Any) -> Finding:
-    """Build a finding; params become the message's placeholders (all as text)."""
+    """Build a finding; params become the message's placeholders (all as text, quoted)."""
     if code not in catalog():
         raise KeyError(f"unknown finding code {code!r}")
-    return Finding(code, file, sheet, cell, field, None if value is None else str(value),
-                   tuple(sorted((k, str(v)) for k, v in params.items())))
+    return Finding(code, file, sheet, cell, field, None if value is None else quoted(value),
+                   tuple(sorted((k, quoted(v, 4 * QUOTE_LIMIT)) for k, v in params.items())))
 
 
 #: Joins a file and a sheet in a report's path when the workbook holds several templates, as

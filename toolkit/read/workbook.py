@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -125,6 +126,7 @@ def _check_zip(path: Path) -> str:
     if not names & {"[Content_Types].xml", "content.xml"}:
         raise Unreadable("file_not_spreadsheet", "zip archive without spreadsheet parts")
     _check_declared_counts(path, {i.filename: i for i in infos})
+    _check_small_members(path, infos)
     if "content.xml" in names:
         if _odf_encrypted(path, names):
             raise Unreadable("file_encrypted", "ODF encryption")
@@ -174,6 +176,26 @@ def _check_ods_repeats(path: Path) -> None:
                                                        f"more than {MAX_REPEATED_CELLS:,} cells")
     except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, KeyError) as exc:
         raise Unreadable("file_corrupt", f"content.xml: {exc}") from exc
+
+
+#: Zip members up to this size are CRC-checked here; larger ones (the data sheets, the shared
+#: strings) python-calamine reads whole, and its zip reader checks their CRC itself.
+SMALL_MEMBER = 256 * 1024
+
+
+def _check_small_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Excel refuses a workbook any part of which fails its CRC (a flipped byte in styles.xml
+    or docProps): so does unionkit, rather than reading the sheets that happen to be intact."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                if info.file_size <= SMALL_MEMBER and not info.is_dir():
+                    with archive.open(info) as part:
+                        while part.read(1 << 16):
+                            pass
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError,
+            zlib.error) as exc:
+        raise Unreadable("file_corrupt", f"zip: {exc}") from exc
 
 
 #: The fewest bytes one shared string takes in sharedStrings.xml (``<si><t/></si>``).
