@@ -442,6 +442,9 @@ def _terminated(signum: int, frame: Any) -> None:
 
         threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
         return
+    import signal
+
+    signal.signal(signum, signal.SIG_IGN)  # once: the cleanup on the way out is not cut short
     raise KeyboardInterrupt
 
 
