@@ -251,24 +251,17 @@ def test_year_only_join_date(tmp_path, typed):
         f"（{year}年），缺少月和日"
 
 
-@pytest.mark.parametrize(("typed", "canonical"), [
-    ("待(下)岗", "待（下）岗"), ("待（下）岗", "待（下）岗"), ("退养", "退养（内退）"),
-    ("退养（内退）", "退养（内退）"), ("病休", "病休")])
-def test_employment_as_the_provincial_template_writes_it(tmp_path, typed, canonical):
-    _, path = written(tmp_path, "roster", lambda p: p.rows[2].__setitem__("employment", typed))
+@pytest.mark.parametrize(("key", "typed", "canonical"), [
+    ("employment", "待(下)岗", "待（下）岗"), ("employment", "待（下）岗", "待（下）岗"),
+    ("employment", "退养", "退养（内退）"), ("employment", "退养（内退）", "退养（内退）"),
+    ("employment", "病休", "病休"), ("education", "中专", "中专"), ("education", "高中", "高中"),
+    ("education", "硕士", "硕士研究生"), ("education", "博士（研究生）", "博士研究生"),
+    ("education", "技校", "技校"), ("education", "小学及以下", "小学及以下")])
+def test_dictionaries_as_the_provincial_template_writes_them(tmp_path, key, typed, canonical):
+    _, path = written(tmp_path, "roster", lambda p: p.rows[2].__setitem__(key, typed))
     report = validate_file(path, config())
     assert flat(report) == set()
-    assert report.records[2].get("employment") == canonical
-
-
-@pytest.mark.parametrize(("typed", "canonical"), [
-    ("中专", "中专"), ("高中", "高中"), ("硕士", "硕士研究生"), ("博士（研究生）", "博士研究生"),
-    ("技校", "技校"), ("小学及以下", "小学及以下")])
-def test_education_as_the_provincial_template_writes_it(tmp_path, typed, canonical):
-    _, path = written(tmp_path, "roster", lambda p: p.rows[2].__setitem__("education", typed))
-    report = validate_file(path, config())
-    assert flat(report) == set()
-    assert report.records[2].get("education") == canonical
+    assert report.records[2].get(key) == canonical
 
 
 def test_not_in_list_names_the_closest_value(tmp_path):
