@@ -520,3 +520,22 @@ def test_register_held_by_another_run_is_a_clear_exit_2(tmp_path, monkeypatch):
         holder.close()
     assert result.exit_code == 2 and "in use by another unionkit run" in result.output
     assert not out.exists()
+
+
+# --- verify sees what a reader sees ------------------------------------------------------------
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    assert verify_workbook(out, config()).errors == 0
+    book = openpyxl.load_workbook(out)
+    added = book.create_sheet("审计结论")
+    added["A1"] = "审计结论：通过"
+    added.sheet_state = "hidden" if hidden else "visible"
+    book.save(out)
+    found = {(f.code, f.sheet) for f in verify_workbook(out, config()).findings}
+    assert ("verify_sheet_extra", "审计结论") in found

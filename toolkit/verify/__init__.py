@@ -14,6 +14,7 @@ Findings are data (``Finding``); the CLI renders them.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from ..layout import a1
 from ..parallel import without_cycle_collection
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
-from ..spec import TEMPLATE_IDS
+from ..spec import TEMPLATE_IDS, load_spec
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
 from .scan import Tally, check_findings, scan_detail
@@ -161,11 +162,22 @@ LIST_SHEETS = ((FINDINGS, FINDINGS_HEADS), (AUDIT, AUDIT_HEADS), (MISSING, MISSI
                (TREND, TREND_HEADS))
 
 
+def _extra_sheets(file: str, book: Workbook) -> list[Finding]:
+    """A sheet unionkit never writes (an added “审计结论：通过”, visible or hidden) is a
+    discrepancy: an auditor reads every sheet of the workbook, so verify accounts for each."""
+    titles = "|".join(re.escape(load_spec(t).title) for t in TEMPLATE_IDS)
+    ours = re.compile(rf"^(?:{titles})(?:\(\d+\))?$")
+    known = {SUMMARY, MANIFEST, *(name for name, _ in LIST_SHEETS)}
+    return [finding("verify_sheet_extra", file, name, None, None, name)
+            for name in book.names if name not in known and not ours.match(name)]
+
+
 def _structure(file: str, book: Workbook) -> list[Finding]:
-    """汇总 and the list sheets exist with unionkit's headers (detail pages: :mod:`.scan`)."""
+    """汇总 and the list sheets exist with unionkit's headers (detail pages: :mod:`.scan`);
+    no sheet is there that unionkit did not write."""
     expected = {SUMMARY: (1, [label for _, label, _ in SUMMARY_COLUMNS] + [CHECK_LABEL]),
                 **{name: (0, [*heads, CHECK_LABEL]) for name, heads in LIST_SHEETS}}
-    out = []
+    out = _extra_sheets(file, book)
     for sheet_name, (row, heads) in expected.items():
         sheet = book.sheet(sheet_name)
         found = [text(sheet.value(row, c)) for c in range(len(heads))] if sheet else None
