@@ -539,3 +539,20 @@ def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
     book.save(out)
     found = {(f.code, f.sheet) for f in verify_workbook(out, config()).findings}
     assert ("verify_sheet_extra", "审计结论") in found
+
+
+@pytest.mark.parametrize(("cell", "value"), [("F1", 10000), ("N5", "看过")])
+def test_a_figure_outside_the_detail_table_is_named(tmp_path, cell, value):
+    """A ghost value in the title row (a whole-column SUMIFS counts it after a recalculation)
+    or right of 行校验."""
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    book["会费收缴"][cell] = value
+    book.save(out)
+    found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_cell_outside", "会费收缴", cell) in found

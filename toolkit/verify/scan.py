@@ -160,6 +160,7 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
                     expected_heads))[:len(expected_heads)]] != expected_heads:
                 out.append(finding("verify_sheet_missing", file, page.name, None, None,
                                    page.name))
+            out += _outside(file, page.name, r, row, width + 2)
             label = text(row[0]) if r >= FIRST_DATA_ROW and row else ""
             if not label:
                 continue
@@ -187,6 +188,14 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
     if not names:
         out.append(finding("verify_sheet_missing", file, None, None, None, spec.title))
     return out
+
+
+def _outside(file: str, sheet: str, r: int, row: list[Any], width: int) -> list[Finding]:
+    """Cells unionkit never writes: beside the title, or right of 行校验. A figure typed there
+    is what a whole-column SUMIFS would count after a recalculation, so each is named."""
+    start = 1 if r < FIRST_DATA_ROW - 1 else width
+    return [finding("verify_cell_outside", file, sheet, a1(r, c), None, text(v))
+            for c, v in enumerate(row[start:], start) if text(v)]
 
 
 def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tuple,
