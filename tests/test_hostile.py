@@ -556,3 +556,19 @@ def test_a_figure_outside_the_detail_table_is_named(tmp_path, cell, value):
     book.save(out)
     found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
     assert ("verify_cell_outside", "会费收缴", cell) in found
+
+
+def test_an_audit_flag_deleted_is_named(tmp_path):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    flags = book["审计提示"]
+    code = flags.cell(flags.max_row, 6).value
+    flags.delete_rows(flags.max_row)
+    book.save(out)
+    found = {(f.code, f.value) for f in verify_workbook(out, config()).findings}
+    assert ("verify_audit_differs", code) in found

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,12 +136,30 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         findings.append(finding("verify_not_calculated", name, value=uncalculated))
     result.audit = audit(Rows(dict(tally.members), dict(tally.collected), tally.dues,
                               tally.ledger), config)
+    findings += _audit_listed(name, book.sheet(AUDIT), result.audit)
     result.counts = {"sheets": len(book.names), "detail_rows": tally.rows, "figures": checked,
                      "source_files": len(manifest.files)}
     if sources is not None:
         findings += _provenance(name, book, manifest, Path(sources), config,
                                 config_fingerprint)
     return result
+
+
+#: Flags drawn from the register's history, which verify cannot recompute from the workbook.
+HISTORY_FLAGS = frozenset({"audit_arrears_growing"})
+
+
+def _audit_listed(file: str, sheet: SheetData | None, recomputed: list[Finding]) -> list[Finding]:
+    """审计提示 against the flags recomputed from the detail rows, code by code: a flag deleted
+    (and the digest recomputed to hide it) or added shows as a different count."""
+    if sheet is None:
+        return []
+    listed = Counter(text(cells[5]) for _, cells, _ in _list_rows(sheet, len(AUDIT_HEADS))
+                     if len(cells) > 5 and text(cells[5]) not in HISTORY_FLAGS)
+    fresh = Counter(f.code for f in recomputed if f.code not in HISTORY_FLAGS)
+    return [finding("verify_audit_differs", file, AUDIT, None, None, code,
+                    listed=listed.get(code, 0), expected=fresh.get(code, 0))
+            for code in sorted(set(listed) | set(fresh)) if listed.get(code, 0) != fresh.get(code, 0)]
 
 
 def _sniff(path: Path) -> None:
