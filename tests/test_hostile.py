@@ -572,3 +572,22 @@ def test_an_audit_flag_deleted_is_named(tmp_path):
     book.save(out)
     found = {(f.code, f.value) for f in verify_workbook(out, config()).findings}
     assert ("verify_audit_differs", code) in found
+
+
+@pytest.mark.parametrize("fact", ["所属期", "选项", "工具"])
+def test_run_facts_are_inside_the_digest(tmp_path, fact):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {"strict": True})
+    assert verify_workbook(out, config()).errors == 0
+    book = openpyxl.load_workbook(out)
+    manifest = book["来源清单"]
+    row = next(c.row for c in manifest["A"] if str(c.value or "").startswith(fact))
+    manifest.cell(row, 2).value = {"所属期": "2026-09", "选项": '{"strict": false}',
+                                   "工具": "unionkit 9.9.9"}[fact]
+    book.save(out)
+    found = {f.code for f in verify_workbook(out, config()).findings}
+    assert "verify_digest_mismatch" in found

@@ -9,6 +9,7 @@ document timestamps make the same inputs give the same bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -431,6 +432,16 @@ def _missing_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Ch
     _list_sheet(book, fmt, checked, MISSING, MISSING_HEADS, rows).set_column(0, 4, 14)
 
 
+RUN_FACTS = (FACT_TOOL, FACT_PERIOD, FACT_OPTIONS, FACT_PARAMETERS)
+
+
+def add_run_facts(digest: Digest, facts: Iterable[tuple[str, str]]) -> None:
+    """The run's facts (tool, period, options with the configuration's fingerprint, the
+    parameters) close the data digest, so rewriting one is detected like an edited cell."""
+    for label, value in facts:
+        digest.add(MANIFEST, f"{label}={value}")
+
+
 def _manifest(book: Any, fmt: _Formats, result: Consolidation, options: dict,
               params: Parameters, checked: _Checked) -> None:
     superseded = {old.path: new.path for old, new in result.superseded}
@@ -438,10 +449,11 @@ def _manifest(book: Any, fmt: _Formats, result: Consolidation, options: dict,
              f.rows, f.status, superseded.get(f.path, "")] for f in result.report.files]
     ws = _list_sheet(book, fmt, checked, MANIFEST, MANIFEST_HEADS, rows)
     r = len(rows) + 2
-    facts = ((FACT_TOOL, f"unionkit {__version__}"), (FACT_PERIOD, result.period),
+    facts = [(FACT_TOOL, f"unionkit {__version__}"), (FACT_PERIOD, result.period),
              (FACT_OPTIONS, json.dumps(options, ensure_ascii=False, sort_keys=True)),
-             (FACT_PARAMETERS, json.dumps(params.to_dict(), ensure_ascii=False)),
-             (FACT_DIGEST, checked.digest.hexdigest()))
+             (FACT_PARAMETERS, json.dumps(params.to_dict(), ensure_ascii=False))]
+    add_run_facts(checked.digest, facts)
+    facts.append((FACT_DIGEST, checked.digest.hexdigest()))
     for label, value in facts:
         ws.write_string(r, 0, label, fmt.sub_text)
         ws.write_string(r, 1, value, fmt.text)

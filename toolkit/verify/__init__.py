@@ -34,9 +34,11 @@ from ..consolidate.workbook import (
     MANIFEST,
     MISSING,
     MISSING_HEADS,
+    RUN_FACTS,
     SUMMARY,
     TREND,
     TREND_HEADS,
+    add_run_facts,
 )
 from ..errors import ToolkitError, UsageError
 from ..findings import ERROR, Finding, file_of, finding
@@ -121,6 +123,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         sheet = book.sheet(sheet_name)
         findings += _check_rows(name, sheet, _list_rows(sheet, len(heads)), digest)
     findings += _check_rows(name, book.sheet(MANIFEST), manifest.checks, digest)
+    add_run_facts(digest, ((label, manifest.facts.get(label, "")) for label in RUN_FACTS))
     result.digest_found = digest.hexdigest()
     if result.digest_found != manifest.digest:
         findings.append(finding("verify_digest_mismatch", name, MANIFEST, None, None,
