@@ -8,6 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+#: Temporary files and folders this process has open right now: what a SIGTERM handler
+#: removes before the process ends (it cannot unwind the stack safely; see ``cli``).
+LIVE: set[Path] = set()
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -23,6 +27,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
                                 dir=target.parent)
     os.close(fd)
     tmp = Path(name)
+    LIVE.add(tmp)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a finished file gets the usual mode
@@ -30,5 +35,28 @@ def atomic_path(target: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     finally:
+        LIVE.discard(tmp)
         if tmp.exists():
             tmp.unlink()
+
+
+@contextmanager
+def live(path: Path | str) -> Iterator[Path]:
+    """Keep ``path`` (a run's temporary folder) in :data:`LIVE` while it is in use."""
+    path = Path(path)
+    LIVE.add(path)
+    try:
+        yield path
+    finally:
+        LIVE.discard(path)
+
+
+def remove_live() -> None:
+    """Remove every temporary file and folder still open (the SIGTERM path)."""
+    import shutil
+
+    for path in list(LIVE):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

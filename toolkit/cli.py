@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .atomic import live
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
 from .outputs import check_outputs, workbook_path
@@ -239,7 +240,8 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
             stack.enter_context(register)
             register.ready_to_record()  # read-only or held by another run: say so now
         sweep_stale()  # what a killed run left behind a day ago
-        work = stack.enter_context(tempfile.TemporaryDirectory(prefix=RUN_PREFIX))
+        work = stack.enter_context(live(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix=RUN_PREFIX))))
         executor = stack.enter_context(executor_for(workers, dask_address))
         result = run(inbox, config, period, executor, Spool(work),
                      stack.enter_context(_progress("汇总")))
@@ -429,29 +431,35 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
             bars[0].render_finish()
 
 
+_MAIN_PID = os.getpid()
+
+
 def _terminated(signum: int, frame: Any) -> None:
-    """SIGTERM unwinds like Ctrl-C, so every temporary file and spool is removed on the way.
+    """SIGTERM: stop the workers, remove every temporary file and folder of the run, exit.
 
-    Python ignores (and prints) an exception raised inside a fork hook — logging's lock
-    release runs as the process pool forks a worker — so a signal landing there is delivered
-    again a moment later instead of being lost.
+    An exception raised from a signal handler can land inside a lock of the process pool and
+    hang the shutdown, so nothing is unwound here: the run's temporary paths are known
+    (:data:`toolkit.atomic.LIVE`) and removed directly. A worker that gets the signal just ends.
     """
-    if frame is not None and ("logging" in frame.f_code.co_filename
-                              or "fork" in frame.f_code.co_name):
-        import threading
+    if os.getpid() != _MAIN_PID:
+        os._exit(128 + signum)
+    import multiprocessing
 
-        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
-        return
-    import signal
+    from .atomic import remove_live
 
-    signal.signal(signum, signal.SIG_IGN)  # once: the cleanup on the way out is not cut short
-    raise KeyboardInterrupt
+    for child in multiprocessing.active_children():
+        child.kill()
+    remove_live()
+    os.write(2, b"unionkit: terminated; temporary files removed\n")
+    os._exit(128 + signum)
 
 
 def main() -> None:
     """Console-script entry point."""
     import signal
 
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(prog_name="unionkit", standalone_mode=False)
