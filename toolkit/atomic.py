@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +54,6 @@ def live(path: Path | str) -> Iterator[Path]:
 
 def remove_live() -> None:
     """Remove every temporary file and folder still open (the SIGTERM path)."""
-    import shutil
-
     for path in list(LIVE):
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)

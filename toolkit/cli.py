@@ -8,7 +8,9 @@ library's reach.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +23,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .atomic import live
+from .atomic import live, remove_live
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
 from .outputs import check_outputs, workbook_path
@@ -434,21 +436,39 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 _MAIN_PID = os.getpid()
 
 
+def _children() -> list[int]:
+    """This process's children, from /proc (Linux; none elsewhere). Bytes and ``os`` calls
+    only: this runs in a signal handler."""
+    me, found = str(os.getpid()).encode(), []
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and fields[1] == me:
+            found.append(int(entry))
+    return found
+
+
 def _terminated(signum: int, frame: Any) -> None:
     """SIGTERM: stop the workers, remove every temporary file and folder of the run, exit.
 
     An exception raised from a signal handler can land inside a lock of the process pool and
     hang the shutdown, so nothing is unwound here: the run's temporary paths are known
-    (:data:`toolkit.atomic.LIVE`) and removed directly. A worker that gets the signal just ends.
+    (:data:`toolkit.atomic.LIVE`) and removed directly. Nothing is imported here either — the
+    signal may arrive while the main thread holds the import lock. A worker that gets the
+    signal just ends.
     """
     if os.getpid() != _MAIN_PID:
         os._exit(128 + signum)
-    import multiprocessing
-
-    from .atomic import remove_live
-
-    for child in multiprocessing.active_children():
-        child.kill()
+    for pid in _children():  # the pool's workers, even one forked a moment ago
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
     remove_live()
     os.write(2, b"unionkit: terminated; temporary files removed\n")
     os._exit(128 + signum)
@@ -456,8 +476,6 @@ def _terminated(signum: int, frame: Any) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    import signal
-
     global _MAIN_PID
     _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, _terminated)
