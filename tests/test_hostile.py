@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -591,3 +593,18 @@ def test_run_facts_are_inside_the_digest(tmp_path, fact):
     book.save(out)
     found = {f.code for f in verify_workbook(out, config()).findings}
     assert "verify_digest_mismatch" in found
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "cp936"])
+@pytest.mark.parametrize("fmt", ["text", "json", "html"])
+def test_a_chinese_windows_console_never_crashes_the_report(tmp_path, encoding, fmt):
+    """What Python does on Chinese Windows when output is redirected: ✗ and − cannot be
+    encoded there, and the report must still be written whole."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from toolkit.cli import main; main()", "validate", str(INBOX),
+         "--config", CONFIG, "--no-register", "--format", fmt],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=300)
+    assert result.returncode == 1, result.stderr.decode(encoding, "replace")
+    out = result.stdout.decode(encoding)
+    assert "Traceback" not in result.stderr.decode(encoding, "replace")
+    assert {"text": "文件 40 个", "json": '"files": 40', "html": "</html>"}[fmt] in out

@@ -479,6 +479,9 @@ def main() -> None:
     global _MAIN_PID
     _MAIN_PID = os.getpid()
     signal.signal(signal.SIGTERM, _terminated)
+    for stream in (sys.stdout, sys.stderr):  # a GBK console cannot show ✗ or −: never raise
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         code = cli.main(prog_name="unionkit", standalone_mode=False)
     except (KeyboardInterrupt, click.Abort):

@@ -106,12 +106,25 @@ QUOTE_LIMIT = 200
 _UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
-    """A value as a finding quotes it: unshowable characters as escapes (\\x01, \\uffff),
-    cut at ``limit`` characters with a mark — what unionkit writes, it reads back the same."""
-    text = _UNSHOWABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                           else f"\\u{ord(m.group()):04x}", str(value))
+#: The most characters a workbook cell holds (Excel's limit).
+CELL_LIMIT = 32_767
+
+
+def escaped(pattern: re.Pattern[str], text: str) -> str:
+    """Every character ``pattern`` matches shown as an escape (\\x01, \\uffff)."""
+    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                       else f"\\u{ord(m.group()):04x}", text)
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` cut at ``limit`` characters, with a mark where it was cut."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a finding quotes it: unshowable characters as escapes, cut at ``limit``
+    characters with a mark — what unionkit writes, it reads back the same."""
+    return cut(escaped(_UNSHOWABLE, str(value)), limit)
 
 
 def finding(code: str, file: str, sheet: str | None = None, cell: str | None = None,

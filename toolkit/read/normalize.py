@@ -8,6 +8,7 @@ Decimal through :func:`toolkit.money.decimal_from_cell`.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -136,7 +137,7 @@ def parse_decimal(value: Any) -> Decimal:
     """An amount or score: numbers as stored, or text like “4,500.00”, “¥4500”, “4500元”."""
     if isinstance(value, (bool, date | datetime)):
         raise BadValue("bad_amount")
-    if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+    if isinstance(value, float) and not math.isfinite(value):
         raise BadValue("bad_amount")  # NaN, ±inf: no number at all
     if isinstance(value, int | float):
         if abs(value) >= MAX_AMOUNT:
@@ -155,7 +156,6 @@ def parse_decimal(value: Any) -> Decimal:
 
 
 _FEN = Decimal("0.01")
-_INF = float("inf")
 
 
 def parse_money(value: Any) -> Decimal:
@@ -211,7 +211,7 @@ def _date(value: Any, date1904: bool) -> date:
             raise BadValue("date_year_only", year=serial)
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise BadValue("bad_date")
         if value == int(value) and int(value) in YEAR_RANGE:
             raise BadValue("date_year_only", year=int(value))

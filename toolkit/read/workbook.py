@@ -101,16 +101,25 @@ def _sniff(path: Path, head: bytes) -> str:
     return "other"
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError, zlib.error,
+               KeyError, ElementTree.ParseError)
+
+
 def _check_zip(path: Path) -> str:
-    """Guard against zip bombs and recognise zips that are not spreadsheets."""
+    """Guard against zip bombs, lies and damage, and recognise zips that are not spreadsheets:
+    the archive is opened once and every check reads from it."""
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            names = {i.filename for i in infos}
-    except zipfile.BadZipFile as exc:
+            return _checked_zip(archive)
+    except Unreadable:
+        raise
+    except _ZIP_ERRORS as exc:
         raise Unreadable("file_corrupt", f"zip: {exc}") from exc
-    except (OSError, ValueError) as exc:
-        raise Unreadable("file_corrupt", f"zip: {exc}") from exc
+
+
+def _checked_zip(archive: zipfile.ZipFile) -> str:
+    infos = archive.infolist()
+    names = {i.filename for i in infos}
     if len(names) != len(infos):  # Excel refuses a zip with one part twice: so do we
         twice = sorted({i.filename for i in infos if sum(j.filename == i.filename
                                                         for j in infos) > 1})
@@ -121,18 +130,19 @@ def _check_zip(path: Path) -> str:
         raise Unreadable("file_too_large", f"uncompressed {total / 1e6:.0f} MB")
     if any(n.startswith("Index/") and n.endswith(".iwa") for n in names):
         raise Unreadable("file_unsupported_format", "Apple Numbers (.numbers)")
-    if "mimetype" in names and not any(n == "content.xml" for n in names):
+    if "mimetype" in names and "content.xml" not in names:
         raise Unreadable("file_not_spreadsheet", "zip without spreadsheet content")
     if not names & {"[Content_Types].xml", "content.xml"}:
         raise Unreadable("file_not_spreadsheet", "zip archive without spreadsheet parts")
-    _check_declared_counts(path, {i.filename: i for i in infos})
-    _check_small_members(path, infos)
-    if "content.xml" in names:
-        if _odf_encrypted(path, names):
-            raise Unreadable("file_encrypted", "ODF encryption")
-        _check_ods_repeats(path)
-        return "ods"
-    return "xlsx"
+    _check_declared_counts(archive, {i.filename: i for i in infos})
+    _check_small_members(archive, infos)
+    if "content.xml" not in names:
+        return "xlsx"
+    if "META-INF/manifest.xml" in names and \
+            b"encryption-data" in archive.read("META-INF/manifest.xml")[:1 << 20]:
+        raise Unreadable("file_encrypted", "ODF encryption")
+    _check_ods_repeats(archive)
+    return "ods"
 
 
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -144,38 +154,21 @@ _ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 MAX_REPEATED_CELLS = 1_000_000
 
 
-def _odf_encrypted(path: Path, names: set[str]) -> bool:
-    """Whether an OpenDocument file's manifest says its parts are encrypted (a password)."""
-    if "META-INF/manifest.xml" not in names:
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return b"encryption-data" in archive.read("META-INF/manifest.xml")[:1 << 20]
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return False
-
-
-def _check_ods_repeats(path: Path) -> None:
+def _check_ods_repeats(archive: zipfile.ZipFile) -> None:
     """Count, before python-calamine expands them, the cells an .ods repeats."""
     extra = 0
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as part:
-            for _, elem in ElementTree.iterparse(part):
-                if elem.tag != f"{_ODS_TABLE}table-row":
-                    continue
-                rows = int(elem.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
-                filled = sum(int(c.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
-                             for c in elem
-                             if c.get(f"{_ODS_OFFICE}value-type") is not None or len(c))
-                literal = sum(1 for c in elem
-                              if c.get(f"{_ODS_OFFICE}value-type") is not None or len(c))
-                extra += rows * filled - literal
-                elem.clear()
-                if extra > MAX_REPEATED_CELLS:
-                    raise Unreadable("file_too_large", f"repeated rows and columns expand to "
-                                                       f"more than {MAX_REPEATED_CELLS:,} cells")
-    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError, KeyError) as exc:
-        raise Unreadable("file_corrupt", f"content.xml: {exc}") from exc
+    with archive.open("content.xml") as part:
+        for _, elem in ElementTree.iterparse(part):
+            if elem.tag != f"{_ODS_TABLE}table-row":
+                continue
+            rows = int(elem.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            filled = [int(c.get(f"{_ODS_TABLE}number-columns-repeated", "1")) for c in elem
+                      if c.get(f"{_ODS_OFFICE}value-type") is not None or len(c)]
+            extra += rows * sum(filled) - len(filled)
+            elem.clear()
+            if extra > MAX_REPEATED_CELLS:
+                raise Unreadable("file_too_large", f"repeated rows and columns expand to "
+                                                   f"more than {MAX_REPEATED_CELLS:,} cells")
 
 
 #: Zip members up to this size are CRC-checked here; larger ones (the data sheets, the shared
@@ -183,19 +176,14 @@ def _check_ods_repeats(path: Path) -> None:
 SMALL_MEMBER = 256 * 1024
 
 
-def _check_small_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+def _check_small_members(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
     """Excel refuses a workbook any part of which fails its CRC (a flipped byte in styles.xml
     or docProps): so does unionkit, rather than reading the sheets that happen to be intact."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in infos:
-                if info.file_size <= SMALL_MEMBER and not info.is_dir():
-                    with archive.open(info) as part:
-                        while part.read(1 << 16):
-                            pass
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError,
-            zlib.error) as exc:
-        raise Unreadable("file_corrupt", f"zip: {exc}") from exc
+    for info in infos:
+        if info.file_size <= SMALL_MEMBER and not info.is_dir():
+            with archive.open(info) as part:
+                while part.read(1 << 16):
+                    pass
 
 
 #: The fewest bytes one shared string takes in sharedStrings.xml (``<si><t/></si>``).
@@ -204,18 +192,15 @@ _DECLARED = re.compile(rb"\buniqueCount=\"(\d{1,20})\"")
 _SST_TAG = re.compile(rb"<(?:\w+:)?sst\b[^>]*>")
 
 
-def _check_declared_counts(path: Path, infos: dict[str, zipfile.ZipInfo]) -> None:
+def _check_declared_counts(archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> None:
     """Refuse a workbook whose sharedStrings declares more strings than its bytes can hold:
     the Rust reader allocates for the declared count before reading (2,000,000,000 declared
     in 15 KB asks for 48 GB and aborts the process)."""
     info = infos.get("xl/sharedStrings.xml")
     if info is None:
         return
-    try:
-        with zipfile.ZipFile(path) as archive, archive.open(info) as part:
-            head = part.read(4096)
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
-        raise Unreadable("file_corrupt", f"sharedStrings: {exc}") from exc
+    with archive.open(info) as part:
+        head = part.read(4096)
     tag = _SST_TAG.search(head)
     room = info.file_size // _MIN_SHARED_STRING + 1
     for declared in map(int, _DECLARED.findall(tag.group() if tag else b"")):

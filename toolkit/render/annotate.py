@@ -20,7 +20,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ..atomic import atomic_path
 from ..errors import UsageError
-from ..findings import ERROR, FileReport, Finding, file_of
+from ..findings import CELL_LIMIT, ERROR, FileReport, Finding, cut, escaped, file_of
 from ..read.workbook import open_book
 from .text import STATUS
 
@@ -28,15 +28,12 @@ FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),
          "warning": PatternFill("solid", fgColor="FFEB9C"),
          "info": PatternFill("solid", fgColor="DDEBF7")}
 ISSUES_SHEET = "问题清单"
-#: The most characters a cell holds (Excel's limit); longer text is cut with a mark.
-CELL_LIMIT = 32_767
 
 
 def cell_text(value: str) -> str:
     """Text as a workbook cell can hold it: characters XML forbids (U+0001 from legacy
     exports) shown as \\xNN, cut to Excel's 32,767 characters with a mark."""
-    text = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+    return cut(escaped(ILLEGAL_CHARACTERS_RE, value), CELL_LIMIT)
 
 
 def _put_text(ws, row: int, col: int, value: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..findings import Finding, Report
+from ..findings import Finding, Report, escaped
 from ..spec import all_specs
 
 STATUS = {
@@ -25,8 +25,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u20
 def terminal_safe(text: str) -> str:
     """Clerk text made inert for a terminal: every control character shown as an escape
     (\\x1b), so a cell can never clear the screen or print a fake “all files OK”."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", text)
+    return escaped(_CONTROL, text)
 
 
 def _finding_line(x: Finding, lang: str) -> str:

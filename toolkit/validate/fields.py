@@ -8,6 +8,7 @@ other checks of the row still run.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
+from ..findings import CELL_LIMIT, cut
 from ..ids import (
     document_number_problem,
     mobile_valid,
@@ -54,9 +56,6 @@ RESIDENT_ID = "居民身份证"
 def _text(value: Any) -> str:
     return clean_text(value)
 
-
-#: The most characters a cell holds (Excel's limit).
-CELL_LIMIT = 32_767
 
 
 def _text_value(field: Field, raw: Any, setting: Setting) -> str:
@@ -168,12 +167,11 @@ def _shown(raw: Any) -> str:
     """A raw cell as Excel shows it (a number keeps Excel's 15 significant digits), cut to
     what a cell can hold."""
     if isinstance(raw, float):
-        if raw != raw or raw in (float("inf"), float("-inf")):
+        if not math.isfinite(raw):
             return str(raw)
         shown = Decimal(repr(raw))  # not money: how a stored double displays
         return str(int(shown)) if raw.is_integer() else str(shown)
-    text = clean_text(raw) if isinstance(raw, str) else str(raw)
-    return text if len(text) <= CELL_LIMIT else text[:CELL_LIMIT - 1] + "…"
+    return cut(clean_text(raw) if isinstance(raw, str) else str(raw), CELL_LIMIT)
 
 
 
