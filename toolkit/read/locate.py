@@ -152,12 +152,6 @@ def own_output(book: Book) -> tuple[str, str] | None:
     return None
 
 
-def recognise(book: Book, specs: Iterable[TemplateSpec] | None = None) -> Located | None:
-    """The workbook's main template (see :func:`recognise_all`), or None."""
-    located = recognise_all(book, specs)
-    return located[0] if located else None
-
-
 @dataclass(frozen=True)
 class Closest:
     """For a sheet no template fits: the nearest template, the labels of it that were found

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..config import FederationConfig
 from ..errors import UsageError
-from ..findings import FileReport, Report, finding, part_path
+from ..findings import FileReport, Finding, Report, finding, part_path
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
-from ..read.locate import Located, closest_template, own_output, recognise_all
+from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool
 from .context import SheetContext
@@ -136,7 +136,7 @@ def _validate_parts(path: Path, config: FederationConfig, name: str) -> list[Fil
     return reports
 
 
-def _unrecognized(name: str, closest) -> object:
+def _unrecognized(name: str, closest: Closest | None) -> Finding:
     """template_unrecognized, naming the nearest template and what it lacks, when any."""
     if closest is None:
         return finding("template_unrecognized", name)

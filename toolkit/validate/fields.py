@@ -331,33 +331,28 @@ def _shown_text(value: Any, limit: int = 40) -> str:
 def _report_rows(ctx: SheetContext, rows: _Rows) -> None:
     """A finding for every row that is not data: the clerk sees how each was read."""
     first, last = (rows.data[0], rows.data[-1]) if rows.data else (None, None)
-    record = Record(0, {})
     for r in rows.notes:
         key, value = _first_filled(ctx, r)
-        record.row = r
         inside = first is not None and first < r < last
-        ctx.report("note_row" if inside else "note_skipped", record, key, _shown_text(value),
-                   row=r + 1)
+        ctx.report("note_row" if inside else "note_skipped", TotalRow(r, {}), key,
+                   _shown_text(value), row=r + 1)
     for r in rows.headers:
         key, _ = _first_filled(ctx, r)
-        record.row = r
-        ctx.report("header_repeated", record, key, row=r + 1)
+        ctx.report("header_repeated", TotalRow(r, {}), key, row=r + 1)
     for r in rows.totals:
         if last is not None and r < last:
             key, value = _first_filled(ctx, r)
-            record.row = r
-            ctx.report("subtotal_row", record, key, _shown_text(value), row=r + 1)
+            ctx.report("subtotal_row", TotalRow(r, {}), key, _shown_text(value), row=r + 1)
     if rows.stop is not None:
         r, why, unread = rows.stop
         key, _ = _first_filled(ctx, r)
-        record.row = r
         read_to = max([*rows.data, *rows.totals, *rows.notes, ctx.located.header_row]) + 1
         params = {"last": read_to, "row": r + 1, "end": unread[-1] + 1}
         if why == "table":
             labels = [clean_text(first_line(v)) for v in ctx.located.sheet.rows[r]
                       if isinstance(v, str) and not is_blank(v)]
             params["labels"] = "、".join(labels[:6])
-        ctx.report("table_end" if why == "table" else "instructions_end", record, key,
+        ctx.report("table_end" if why == "table" else "instructions_end", TotalRow(r, {}), key,
                    **params)
     ctx.accounted = {"data": len(rows.data), "total": len(rows.totals), "note": len(rows.notes),
                      "header": len(rows.headers),
