@@ -608,3 +608,57 @@ def test_a_chinese_windows_console_never_crashes_the_report(tmp_path, encoding, 
     out = result.stdout.decode(encoding)
     assert "Traceback" not in result.stderr.decode(encoding, "replace")
     assert {"text": "文件 40 个", "json": '"files": 40', "html": "</html>"}[fmt] in out
+
+
+@pytest.mark.parametrize(("sheet", "cell", "fmt"), [
+    ("会费收缴", "G5", "0,"),            # divided by a thousand
+    ("会费收缴", "G6", '"1"#,##0.00'),   # a digit that is not there
+    ("汇总", "K4", "0.00;0.00"),        # the minus sign hidden
+    ("汇总", "K5", "0"),                # the fen dropped
+    ("会员名册", "O4", "General"),       # a date read as 41336
+    ("会员名册", "F5", "yyyy-mm"),       # the day dropped
+])
+def test_a_number_format_showing_another_figure_is_named(tmp_path, sheet, cell, fmt):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    assert book[sheet][cell].value is not None
+    book[sheet][cell].number_format = fmt
+    book.save(out)
+    found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_format_changed", sheet, cell) in found
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [
+    ("#,##0.00", "money"), ("General", "money"), ("#,##0.00;[Red]-#,##0.00", "money"),
+    ('_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)', "money"), ("0.000", "money"),
+    ('#,##0.00" 元"', "money"), ("[$-804]#,##0.00", "money"), ("YYYY\\-MM\\-DD", "date"),
+    ('[$-804]yyyy"年"m"月"d"日"', "date"), ("0.0%", "pct"), ("#,##0", "int"), ("@", "int"),
+])
+def test_formats_a_resave_may_write_are_honest(fmt, kind):
+    from toolkit.verify.formats import problem
+
+    assert problem(fmt, kind, number=True) is None
+
+
+def test_a_conditional_number_format_is_named(tmp_path):
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles.differential import DifferentialStyle
+    from openpyxl.styles.numbers import NumberFormat
+
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    rule = CellIsRule(operator="greaterThan", formula=["0"])
+    rule.dxf = DifferentialStyle(numFmt=NumberFormat(200, "0,"))
+    book["汇总"].conditional_formatting.add("K3:K20", rule)
+    book.save(out)
+    assert "verify_conditional_format" in {f.code for f in verify_workbook(out, config()).findings}

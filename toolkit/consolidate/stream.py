@@ -261,7 +261,7 @@ def render_detail(report: FileReport) -> None:
     for key in keys:
         column = [rec.values.get(key) for rec in records]
         if None in column:  # a value that did not read: the clerk's text, as typed
-            column = [rec.raw.get(key) if v is None else v for rec, v in zip(records, column,
+            column = [rec.shown(key) if v is None else v for rec, v in zip(records, column,
                                                                                strict=True)]
         columns.append(column)
     columns += [[report.path] * count, [rec.row + 1 for rec in records]]

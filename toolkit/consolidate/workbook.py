@@ -402,8 +402,16 @@ def trend_rows(result: Consolidation, history: dict) -> list[list]:
     figures += [(result.period, s.figures()) for s in result.summaries]
     for period, values in figures:
         add_figures(periods.setdefault(period, {}), values, (k for k, _ in TREND_COLUMNS))
-    return [[period, *(periods[period].get(key, 0) for key, _ in TREND_COLUMNS)]
+    return [[period, *(_trend_figure(key, periods[period].get(key)) for key, _ in TREND_COLUMNS)]
             for period in sorted(periods)]
+
+
+def _trend_figure(key: str, value: Any) -> Any:
+    """A period's figure in its own type (money as Decimal, even when a register recorded a
+    whole number), blank when no branch recorded it: missing is not zero."""
+    if value is None or SUMMARY_KIND.get(key) != "money":
+        return value
+    return Decimal(value)
 
 
 def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) -> None:

@@ -14,17 +14,33 @@ from ..read.normalize import period_bounds
 from ..spec import TemplateSpec
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
-    """One data row: parsed values by column key (None when blank or unreadable)."""
+    """One data row: parsed values by column key (None when blank or unreadable).
+
+    ``bad`` (keys whose cell has an error) and ``raw`` (the text of cells that did not read)
+    are empty for nearly every row, so they are made only when one is needed: a million
+    records would otherwise carry 280 MB of empty containers."""
 
     row: int
     values: dict[str, Any]
-    bad: set[str] = field(default_factory=set)
-    raw: dict[str, str] = field(default_factory=dict)
+    bad: frozenset[str] = frozenset()
+    raw: dict[str, str] | None = None
 
     def get(self, key: str) -> Any:
         return self.values.get(key)
+
+    def mark_bad(self, key: str) -> None:
+        self.bad = self.bad | {key}
+
+    def keep_raw(self, key: str, text: str) -> None:
+        """The clerk's text of a cell that did not read, kept as typed for the detail sheets."""
+        if self.raw is None:
+            self.raw = {}
+        self.raw[key] = text
+
+    def shown(self, key: str) -> str | None:
+        return None if self.raw is None else self.raw.get(key)
 
 
 @dataclass
@@ -85,7 +101,7 @@ class SheetContext:
         """A finding at a row's cell (or a sheet-level one when record is None)."""
         cell = self.cell(record.row, key) if record is not None and key else None
         if isinstance(record, Record) and key:
-            record.bad.add(key)
+            record.mark_bad(key)
         params.setdefault("label", self.label(key) if key else "")
         self.findings.append(finding(code, self.file, self.sheet, cell, key, value, **params))
 

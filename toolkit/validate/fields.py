@@ -396,6 +396,9 @@ def read_table(ctx: SheetContext) -> None:
             for record, value in zip(ctx.records, values, strict=True):
                 if out_of_range := check_range(field, value):
                     ctx.report(out_of_range[0], record, key, value, expected=out_of_range[1])
+    # Every cell is now in a record, a finding or ctx.totals: the sheet's cells go, so a file
+    # of a million rows is not held twice (the annotated copy reads the file again).
+    located.sheet.rows = []
 
 
 def _column_raws(located: Any, data: list[list[Any]], records: list[Record],
@@ -492,16 +495,16 @@ def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
     record.values[field.key] = None
     if raw.__class__ is _CellError:
         ctx.report("cell_error", record, field.key, raw.shown)
-        record.raw[field.key] = raw.shown
+        record.keep_raw(field.key, raw.shown)
     elif problem.code == "account_unknown" and _other_chart(ctx, record, field, raw):
-        record.raw[field.key] = _shown(raw)
+        record.keep_raw(field.key, _shown(raw))
     elif problem.error is not None:
         shown = _shown(raw)
         if problem.code == "date_year_only" and isinstance(raw, date):
             shown = str(problem.error.params["year"])  # a date cell shows 2024 as 1905-07-16
         ctx.report(problem.code, record, field.key, shown,
                    **_bad_params(problem.error, field, ctx))
-        record.raw[field.key] = shown  # kept as typed, for the consolidated sheets
+        record.keep_raw(field.key, shown)  # kept as typed, for the consolidated sheets
     elif problem is _NO_VALUE or field.required:
         ctx.report(problem.code, record, field.key)
 

@@ -24,7 +24,14 @@ from typing import Any
 from .. import __version__
 from ..audit import Rows, audit
 from ..config import FederationConfig
-from ..consolidate.formulas import FIRST_DATA_ROW, SUMMARY_COLUMNS, SUMMARY_KEYS, SUMMARY_VALUES
+from ..consolidate.formulas import (
+    FIRST_DATA_ROW,
+    SUMMARY_COLUMNS,
+    SUMMARY_KEYS,
+    SUMMARY_KIND,
+    SUMMARY_VALUES,
+    detail_letters,
+)
 from ..consolidate.workbook import (
     AUDIT,
     AUDIT_HEADS,
@@ -37,6 +44,7 @@ from ..consolidate.workbook import (
     RUN_FACTS,
     SUMMARY,
     TREND,
+    TREND_COLUMNS,
     TREND_HEADS,
     add_run_facts,
 )
@@ -48,6 +56,7 @@ from ..parallel import without_cycle_collection
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS, load_spec
+from .formats import misleading
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
 from .scan import Tally, check_findings, scan_detail
@@ -140,12 +149,44 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     result.audit = audit(Rows(dict(tally.members), dict(tally.collected), tally.dues,
                               tally.ledger), config)
     findings += _audit_listed(name, book.sheet(AUDIT), result.audit)
+    findings += _formats(name, path, book, tally)
     result.counts = {"sheets": len(book.names), "detail_rows": tally.rows, "figures": checked,
                      "source_files": len(manifest.files)}
     if sources is not None:
         findings += _provenance(name, book, manifest, Path(sources), config,
                                 config_fingerprint)
     return result
+
+
+#: The format unionkit writes for each kind of figure (what a misleading one is shown against).
+WRITTEN_FORMAT = {"money": "#,##0.00", "points": "0.0", "pct": "0.0%", "int": "0",
+                  "date": "yyyy-mm-dd", "text": "@"}
+_KIND = {"money": "money", "points": "points", "int": "int", "date": "date"}
+
+
+def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
+    """Every sheet's columns by kind of figure (unlisted columns hold text or counts)."""
+    layouts: dict[str, dict[str, str]] = {name: {} for name in book.names}
+    layouts[SUMMARY] = {a1(0, i)[:-1]: kind for i, (_, _, kind) in enumerate(SUMMARY_COLUMNS)}
+    layouts[TREND] = {a1(0, i + 1)[:-1]: "money" for i, (key, _) in enumerate(TREND_COLUMNS)
+                      if SUMMARY_KIND.get(key) == "money"}
+    for template, pages in tally.pages.items():
+        letters = detail_letters(template)
+        kinds = {letters[c.key]: _KIND.get(c.type, "text") for c in load_spec(template).columns}
+        layouts.update({page: kinds for page in pages})
+    return layouts
+
+
+def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Finding]:
+    """Cells whose number format shows another figure than they hold (:mod:`.formats`)."""
+    out = []
+    for bad in misleading(path, _layouts(book, tally)):
+        if bad.reason == "conditional":
+            out.append(finding("verify_conditional_format", file))
+            continue
+        out.append(finding("verify_format_changed", file, bad.sheet, bad.cell, None, bad.code,
+                           expected=WRITTEN_FORMAT[bad.kind]))
+    return out
 
 
 #: Flags drawn from the register's history, which verify cannot recompute from the workbook.
