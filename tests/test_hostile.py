@@ -543,10 +543,13 @@ def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
     assert ("verify_sheet_extra", "审计结论") in found
 
 
-@pytest.mark.parametrize(("cell", "value"), [("F1", 10000), ("N5", "看过")])
-def test_a_figure_outside_the_detail_table_is_named(tmp_path, cell, value):
-    """A ghost value in the title row (a whole-column SUMIFS counts it after a recalculation)
-    or right of 行校验."""
+@pytest.mark.parametrize(("sheet", "cell", "value"), [
+    ("会费收缴", "F1", 10000), ("会费收缴", "N5", "看过"), ("会费收缴", "F5000", 10000),
+    ("汇总", "K1", 10000), ("汇总", "AB4", "已审"), ("汇总", "K40", 10000),
+    ("汇总", "I13", 0.5), ("汇总", "U13", 99)])
+def test_a_figure_outside_the_table_is_named(tmp_path, sheet, cell, value):
+    """A ghost value in the title row (a whole-column SUMIFS counts it after a recalculation),
+    right of 行校验, below the table, or in the totals row's untotalled columns."""
     from toolkit.consolidate import consolidate
     from toolkit.consolidate.workbook import write_workbook
     from toolkit.verify import verify_workbook
@@ -554,10 +557,10 @@ def test_a_figure_outside_the_detail_table_is_named(tmp_path, cell, value):
     out = tmp_path / "w.xlsx"
     write_workbook(consolidate(INBOX, config()), config(), out, {})
     book = openpyxl.load_workbook(out)
-    book["会费收缴"][cell] = value
+    book[sheet][cell] = value
     book.save(out)
     found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
-    assert ("verify_cell_outside", "会费收缴", cell) in found
+    assert ("verify_cell_outside", sheet, cell) in found
 
 
 def test_an_audit_flag_deleted_is_named(tmp_path):

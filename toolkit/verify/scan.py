@@ -160,8 +160,8 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
                     expected_heads))[:len(expected_heads)]] != expected_heads:
                 out.append(finding("verify_sheet_missing", file, page.name, None, None,
                                    page.name))
-            out += _outside(file, page.name, r, row, width + 2)
             label = text(row[0]) if r >= FIRST_DATA_ROW and row else ""
+            out += _outside(file, page.name, r, row, width + 2, bool(label))
             if not label:
                 continue
             end = r
@@ -190,10 +190,12 @@ def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: D
     return out
 
 
-def _outside(file: str, sheet: str, r: int, row: list[Any], width: int) -> list[Finding]:
-    """Cells unionkit never writes: beside the title, or right of 行校验. A figure typed there
-    is what a whole-column SUMIFS would count after a recalculation, so each is named."""
-    start = 1 if r < FIRST_DATA_ROW - 1 else width
+def _outside(file: str, sheet: str, r: int, row: list[Any], width: int,
+             labelled: bool) -> list[Finding]:
+    """Cells unionkit never writes: beside the title, right of 行校验, or anywhere in a row
+    below the header without a 分会代码 (every row unionkit writes there has one). A figure
+    typed there is what a whole-column SUMIFS would count after a recalculation."""
+    start = 1 if r < FIRST_DATA_ROW - 1 else width if labelled or r < FIRST_DATA_ROW else 0
     return [finding("verify_cell_outside", file, sheet, a1(r, c), None, text(v))
             for c, v in enumerate(row[start:], start) if text(v)]
 

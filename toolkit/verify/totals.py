@@ -107,7 +107,29 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
             out += compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
                             total, "money")
             checked += 1
-    return out, checked
+    return out + _outside(file, sheet, rows, expected_rows), checked
+
+
+def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict]) -> list[Finding]:
+    """Cells of 汇总 unionkit never writes: beside the title, right of 行校验, the assessment
+    columns of a branch that sent no 考核评分, the totals row's untotalled columns, and any
+    row below it. A figure there is what an auditor would read as part of the table."""
+    check_col = len(SUMMARY_COLUMNS)
+    total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
+    totalled = {0, *(SUMMARY_KEYS.index(k) for k in TOTALLED)}
+    unassessed = {SUMMARY_KEYS.index(k) for k in ("score", "vetoes", "grade", "rank")}
+    blank = dict(zip(rows, (e.get("score") is None for e in expected), strict=True))
+    out = []
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if value in (None, "") or (r == 0 and c == 0):
+                continue
+            if r == 0 or c > check_col or r > total_row \
+                    or (r == total_row and c not in totalled) \
+                    or (blank.get(r) and c in unassessed):
+                out.append(finding("verify_cell_outside", file, sheet.name, a1(r, c), None,
+                                   text(value)))
+    return out
 
 
 def _expected(sheet: SheetData, r: int, fig: dict[str, Any], params: Parameters) -> dict:
