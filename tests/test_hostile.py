@@ -665,3 +665,74 @@ def test_a_conditional_number_format_is_named(tmp_path):
     book["汇总"].conditional_formatting.add("K3:K20", rule)
     book.save(out)
     assert "verify_conditional_format" in {f.code for f in verify_workbook(out, config()).findings}
+
+
+@pytest.mark.parametrize("damage", [
+    lambda xml: xml.replace("</row>", "</rox>", 1),          # a mismatched tag
+    lambda xml: xml.replace("<sheetData>", "<sheetData><row>", 1),  # an unclosed element
+])
+def test_a_sheet_that_is_not_well_formed_xml_is_corrupt(tmp_path, damage):
+    """Excel refuses (or “repairs”) such a part; python-calamine reads past a mismatched tag,
+    so the reader checks the XML itself."""
+    path = rewritten(LEDGER, tmp_path / "x.xlsx", "xl/worksheets/sheet1.xml", damage)
+    assert "file_corrupt" in codes(validate_file(path, config()))
+
+
+def test_a_full_disk_while_writing_the_workbook_is_one_line_exit_2(tmp_path, monkeypatch):
+    """ENOSPC as xlsxwriter finishes the file: the path the user gave is named, nothing is
+    left beside it, and the register records no run for a workbook that does not exist."""
+    import errno
+
+    import toolkit.consolidate.workbook as writer
+
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(writer.Workbook, "close", full)
+    out, db = tmp_path / "out" / "2026-10.xlsx", tmp_path / "r.db"
+    result = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", CONFIG,
+                                      "--out", str(out), "--register", str(db)])
+    assert result.exit_code == 2
+    assert f"{out}: No space left on device" in result.output
+    assert list(out.parent.iterdir()) == []
+    history = CliRunner().invoke(cli, ["history", "--register", str(db)])
+    assert "2026-10.xlsx" not in history.output
+
+
+def test_a_full_temporary_disk_names_the_folder_and_leaves_nothing(tmp_path):
+    """A real write limit (RLIMIT_FSIZE: writes past it fail with EFBIG, as on a full disk)
+    hits the spool of records first: exit 2, one line naming the temporary folder."""
+    import resource
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+    result = subprocess.run(
+        [sys.executable, "-c", "from toolkit.cli import main; main()", "consolidate",
+         str(INBOX), "--config", CONFIG, "--out", str(tmp_path / "o.xlsx"),
+         "--register", str(tmp_path / "r.db")],
+        capture_output=True, text=True, preexec_fn=limited, timeout=300,
+        env={**os.environ, "TMPDIR": str(temp)})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"unionkit: {temp}") and "Traceback" not in result.stderr
+    assert list(temp.iterdir()) == [] and not (tmp_path / "o.xlsx").exists()
+
+
+@pytest.mark.parametrize(("sheet", "hide", "cell", "code"), [
+    ("会费收缴", lambda ws: setattr(ws.row_dimensions[7], "hidden", True), "A7", "verify_hidden_row"),
+    ("汇总", lambda ws: setattr(ws.column_dimensions["L"], "hidden", True), "L1",
+     "verify_hidden_column"),
+])
+def test_rows_and_columns_hidden_from_a_reader_are_named(tmp_path, sheet, hide, cell, code):
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.verify import verify_workbook
+
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    hide(book[sheet])
+    book.save(out)
+    found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
+    assert (code, sheet, cell) in found

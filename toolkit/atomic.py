@@ -35,6 +35,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, target)
+    except OSError as exc:  # a full disk, a quota: name the file the user asked for
+        if exc.filename in (None, str(tmp), tmp):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+        raise
     finally:
         LIVE.discard(tmp)
         if tmp.exists():

@@ -30,12 +30,15 @@ class Spool:
             report.pack()
         path = str(self.directory / f"{os.getpid()}.spool")
         report.spooled = {}
-        with open(path, "ab") as handle:
-            offset = handle.tell()
-            for name, data in (report.packed or {}).items():
-                handle.write(data)
-                report.spooled[name] = (path, offset, len(data))
-                offset += len(data)
+        try:
+            with open(path, "ab") as handle:
+                offset = handle.tell()
+                for name, data in (report.packed or {}).items():
+                    handle.write(data)
+                    report.spooled[name] = (path, offset, len(data))
+                    offset += len(data)
+        except OSError as exc:  # a full temporary disk: say which folder (TMPDIR) it is
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.directory)) from exc
         report.packed = None
         return report
 

@@ -39,6 +39,7 @@ from ..consolidate.workbook import (
     FINDINGS,
     FINDINGS_HEADS,
     MANIFEST,
+    MANIFEST_HEADS,
     MISSING,
     MISSING_HEADS,
     RUN_FACTS,
@@ -60,6 +61,7 @@ from .formats import misleading
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
 from .scan import Tally, check_findings, scan_detail
+from .scan import heads as detail_heads
 from .totals import check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
@@ -180,9 +182,16 @@ def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
 def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Finding]:
     """Cells whose number format shows another figure than they hold (:mod:`.formats`)."""
     out = []
-    for bad in misleading(path, _layouts(book, tally)):
+    checks = {SUMMARY: len(SUMMARY_COLUMNS), MANIFEST: len(MANIFEST_HEADS),
+              **{name: len(heads) for name, heads in LIST_SHEETS},
+              **{page: len(detail_heads(t)) - 1 for t, pages in tally.pages.items()
+                 for page in pages}}
+    for bad in misleading(path, _layouts(book, tally), checks):
         if bad.reason == "conditional":
             out.append(finding("verify_conditional_format", file))
+            continue
+        if bad.reason in ("hidden_row", "hidden_column"):
+            out.append(finding(f"verify_{bad.reason}", file, bad.sheet, bad.cell))
             continue
         out.append(finding("verify_format_changed", file, bad.sheet, bad.cell, None, bad.code,
                            expected=WRITTEN_FORMAT[bad.kind]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -199,13 +199,31 @@ def _styles(archive: zipfile.ZipFile) -> tuple[list[str], bool]:
     return codes, conditional
 
 
-def _cells(stream) -> Iterator[tuple[bytes, int, bool]]:
-    """Distinct (column, style, is a number) of a sheet, from the XML in blocks."""
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b(?=[^>]*?\bhidden="(?:1|true)")(?=[^>]*?\br="(\d+)")')
+_HIDDEN_COLS = re.compile(rb'<(?:\w+:)?col\b(?=[^>]*?\bhidden="(?:1|true)")'
+                          rb'(?=[^>]*?\bmin="(\d+)")(?=[^>]*?\bmax="(\d+)")')
+
+
+@dataclass
+class _Scan:
+    """What one pass over a sheet's XML finds: distinct (column, style, is a number), the
+    first hidden row, and the hidden column ranges (1-based, as the XML has them)."""
+
+    cells: list[tuple[bytes, int, bool]]
+    hidden_row: int | None
+    hidden_cols: list[tuple[int, int]]
+
+
+def _scan(stream) -> _Scan:
     seen: set[tuple[bytes, bytes, bytes]] = set()
+    hidden_row, cols = None, []
     for block in _blocks(stream):
         seen.update(_CELL.findall(block))
-    for column, style, kind in seen:
-        yield column, int(style or 0), kind in (b"", b"n")
+        if hidden_row is None and (row := _HIDDEN_ROW.search(block)):
+            hidden_row = int(row.group(1))
+        cols += [(int(a), int(b)) for a, b in _HIDDEN_COLS.findall(block)]
+    return _Scan(sorted((column, int(style or 0), kind in (b"", b"n"))
+                        for column, style, kind in seen), hidden_row, cols)
 
 
 def _first_cell(archive: zipfile.ZipFile, part: str, column: bytes, style: int) -> str:
@@ -231,9 +249,12 @@ class Misleading:
     reason: str
 
 
-def misleading(path: Path, layouts: dict[str, dict[str, str]]) -> Iterable[Misleading]:
+def misleading(path: Path, layouts: dict[str, dict[str, str]],
+               check_columns: dict[str, int]) -> Iterable[Misleading]:
     """Cells of the sheets in ``layouts`` (sheet → column letter → kind; unlisted columns hold
-    text) whose number format misrepresents their figure, one per column and style."""
+    text) whose number format misrepresents their figure, one per column and style; and rows
+    or columns hidden from a reader (only each sheet's 行校验 column, 0-based in
+    ``check_columns``, is hidden by unionkit)."""
     with zipfile.ZipFile(path) as archive:
         codes, conditional = _styles(archive)
         if conditional:
@@ -243,11 +264,27 @@ def misleading(path: Path, layouts: dict[str, dict[str, str]]) -> Iterable[Misle
             if part is None:
                 continue
             with archive.open(part) as stream:
-                found = sorted(_cells(stream))
-            for column, style, number in found:
+                scan = _scan(stream)
+            if scan.hidden_row is not None:
+                yield Misleading(sheet, f"A{scan.hidden_row}", "", "text", "hidden_row")
+            check = check_columns.get(sheet, -1) + 1
+            for low, high in scan.hidden_cols:
+                if (low, high) != (check, check):
+                    column = low if low != check else high
+                    yield Misleading(sheet, f"{_letters(column)}1", "", "text", "hidden_column")
+            for column, style, number in scan.cells:
                 code = codes[style] if style < len(codes) else "General"
                 kind = kinds.get(column.decode(), "text")
                 reason = problem(code, kind, number)
                 if reason:
                     yield Misleading(sheet, _first_cell(archive, part, column, style), code,
                                      kind, reason)
+
+
+def _letters(column: int) -> str:
+    """Letters of a 1-based column number."""
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
