@@ -249,9 +249,10 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                      stack.enter_context(_progress("汇总")))
         if period is None:
             click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
-        errors = sum(f.errors for f in result.report.files)
-        if strict and errors:
-            click.echo(f"--strict: {errors} errors, no workbook written", err=True)
+        errors, _ = result.counts()
+        if strict and result.used_errors():
+            click.echo(f"--strict: {result.used_errors()} errors in the files used, "
+                       "no workbook written", err=True)
             return EXIT_FINDINGS
         options = {"period": result.period, "strict": strict,
                    "config": config_fingerprint(config_path)}
@@ -265,7 +266,9 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     if json_out is not None:
         write_json(result, digest, json_out)
     click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
-               f"{len(result.superseded)} superseded, {errors} errors)")
+               f"{len(result.superseded)} superseded, {errors} errors"
+               + (f", {apart} of them in files outside 汇总" if (apart := result.unattributed()[0])
+                  else "") + ")")
     return EXIT_FINDINGS if errors else EXIT_OK
 
 

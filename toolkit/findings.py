@@ -139,7 +139,8 @@ def finding(code: str, file: str, sheet: str | None = None, cell: str | None = N
 #: Joins a file and a sheet in a report's path when the workbook holds several templates, as
 #: Excel's own links do (``名册.xlsx#会费收缴``): each template is a submission of its own.
 PART_MARK = "#"
-_SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+#: What a spreadsheet file may be called.
+SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
 def part_path(path: str, sheet: str) -> str:
@@ -149,7 +150,7 @@ def part_path(path: str, sheet: str) -> str:
 def file_of(path: str) -> str:
     """The file a report's path names: ``a.xlsx#会费收缴`` is ``a.xlsx``."""
     head, mark, _ = path.rpartition(PART_MARK)
-    return head if mark and head.lower().endswith(_SPREADSHEET) else path
+    return head if mark and head.lower().endswith(SPREADSHEET) else path
 
 
 @dataclass

@@ -100,6 +100,27 @@ class Consolidation:
     def period_of(self, template: str) -> str:
         return self.period[:4] if load_spec(template).period == "year" else self.period
 
+    def is_superseded(self, report: FileReport) -> bool:
+        return any(old is report for old, _ in self.superseded)
+
+    def counts(self) -> tuple[int, int]:
+        """(errors, warnings) of the run: every file's findings but a superseded file's,
+        which 问题清单 lists as 已替代. The terminal, --json, 汇总 and the register all show
+        these numbers; 汇总's rows split them by branch, and :meth:`unattributed` is the rest."""
+        files = [f for f in self.report.files if not self.is_superseded(f)]
+        return sum(f.errors for f in files), sum(f.warnings for f in files)
+
+    def unattributed(self) -> tuple[int, int]:
+        """(errors, warnings) of counted files no 汇总 row holds: unreadable or unrecognised
+        files, a branch outside the directory, another period."""
+        used = {id(f) for f in self.chosen.values()}
+        files = [f for f in self.report.files if id(f) not in used and not self.is_superseded(f)]
+        return sum(f.errors for f in files), sum(f.warnings for f in files)
+
+    def used_errors(self) -> int:
+        """Errors in the files the workbook is made of (what --strict refuses to publish)."""
+        return sum(f.errors for f in self.chosen.values())
+
 
 def _pick_period(report: Report, period: str | None) -> str:
     months = sorted({f.period for f in report.files if f.period and len(f.period) == 7})
@@ -112,12 +133,15 @@ def _pick_period(report: Report, period: str | None) -> str:
     return months[-1]
 
 
-def _slots(report: Report, period: str) -> tuple[dict, list, list]:
+def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, list, list]:
+    """Files by (branch, template) slot for the period; a file of a branch outside the
+    directory (``known``, when the configuration has one) goes into no slot and no total."""
     groups: dict[tuple[str, str], list[FileReport]] = defaultdict(list)
     excluded = []
     for f in report.files:
         wanted = period[:4] if f.template and load_spec(f.template).period == "year" else period
-        if f.template and f.branch_code and f.period == wanted:
+        if f.template and f.branch_code and f.period == wanted \
+                and (not known or f.branch_code in known):
             groups[(f.branch_code, f.template)].append(f)
         else:
             excluded.append(f)
@@ -248,7 +272,8 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
                             spool=spool, extract=extract)
     period = _pick_period(report, period)
-    chosen, superseded, excluded = _slots(report, period)
+    chosen, superseded, excluded = _slots(report, period,
+                                          frozenset(b.code for b in config.branches))
     _cross_branch(chosen)
     codes = [b.code for b in config.branches] or sorted({b for b, _ in chosen})
     directory = config.branches or tuple(Branch(c, c, "") for c in codes)

@@ -375,9 +375,14 @@ def _list_sheet(book: Any, fmt: _Formats, checked: _Checked, name: str, heads: t
     return ws
 
 
+#: 级别 of a finding in a file a later submission replaced: listed, counted nowhere.
+SUPERSEDED_LEVEL = "已替代"
+
+
 def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
-    rows = [[f.file, f.sheet or "", f.cell or "", STATUS["zh"][f.severity], f.code,
-             f.message("zh")] for f in result.report.findings()]
+    rows = [[f.file, f.sheet or "", f.cell or "",
+             SUPERSEDED_LEVEL if result.is_superseded(report) else STATUS["zh"][f.severity],
+             f.code, f.message("zh")] for report in result.report.files for f in report.findings]
     ws = _list_sheet(book, fmt, checked, FINDINGS, FINDINGS_HEADS, rows)
     ws.set_column(0, 0, 40)
     ws.set_column(5, 5, 70)
@@ -526,6 +531,7 @@ def summary_json(result: Consolidation, digest: str) -> dict[str, Any]:
             "excluded": [{"path": f.path, "status": f.status} for f in result.excluded],
             "superseded": [{"path": old.path, "superseded_by": new.path}
                            for old, new in result.superseded],
+            "summary": dict(zip(("errors", "warnings"), result.counts(), strict=True)),
             "data_digest": digest}
 
 

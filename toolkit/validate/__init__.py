@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..config import FederationConfig
 from ..errors import UsageError
-from ..findings import FileReport, Finding, Report, finding, part_path
+from ..findings import SPREADSHEET, FileReport, Finding, Report, finding, part_path
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
@@ -116,7 +116,11 @@ def _validate_parts(path: Path, config: FederationConfig, name: str) -> list[Fil
         closest = closest_template(book) if not found else None
     except Unreadable as exc:
         report.unreadable = exc.code != "file_empty"
-        report.findings.append(finding(exc.code, name, detail=exc.detail))
+        if exc.code == "file_not_spreadsheet" and not path.name.lower().endswith(SPREADSHEET):
+            # a 说明.txt or a scan beside the reports: listed, never an error of the period
+            report.findings.append(finding("file_ignored", name, detail=exc.detail))
+        else:
+            report.findings.append(finding(exc.code, name, detail=exc.detail))
         return [report]
     if not found:
         report.findings.append(_unrecognized(name, closest))

@@ -16,9 +16,10 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
-from ..findings import CELL_LIMIT, cut
+from ..findings import CELL_LIMIT, cut, file_of
 from ..ids import (
     document_number_problem,
     mobile_valid,
@@ -194,7 +195,20 @@ def read_header(ctx: SheetContext) -> None:
             ctx.report_header(exc.code, field.key, _shown(raw), **_bad_params(exc, field, ctx))
     code = ctx.header.get("branch_code")
     if code and ctx.config.branches and ctx.config.branch(code) is None:
-        ctx.report_header("branch_unknown", "branch_code", code)
+        ctx.report_header("branch_unknown", "branch_code", code, **_nearest_branch(ctx, code))
+
+
+def _nearest_branch(ctx: SheetContext, code: str) -> dict[str, str]:
+    """What a typo'd 分会代码 was meant to be: the code the file's own name carries
+    (FH01_….xlsx), else the directory's closest code, with its branch name."""
+    branches = ctx.config.branches
+    stem = Path(file_of(ctx.file)).stem.upper()
+    named = next((b for b in branches if b.code.upper() in stem), None)
+    if named is not None:
+        return {"named": f"{named.code}（{named.name}）"}
+    close = difflib.get_close_matches(code.upper(), [b.code.upper() for b in branches], 1, 0.5)
+    near = next((b for b in branches if close and b.code.upper() == close[0]), None)
+    return {"closest": f"{near.code}（{near.name}）"} if near else {}
 
 
 def _header_error(ctx: SheetContext, key: str) -> str | None:

@@ -139,7 +139,11 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     if result.digest_found != manifest.digest:
         findings.append(finding("verify_digest_mismatch", name, MANIFEST, None, None,
                                 result.digest_found, expected=manifest.digest))
-    findings += _row_counts(name, manifest, tally)
+    branches = _summary_codes(book.sheet(SUMMARY))
+    findings += _row_counts(name, manifest, tally, branches)
+    findings += [finding("verify_branch_not_in_summary", name, None, None, None, code,
+                         rows=tally.branch_rows[code])
+                 for code in sorted(set(tally.branch_rows) - branches)]
     checked = tally.checked
     if book.sheet(SUMMARY) is not None:
         more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params)
@@ -293,12 +297,23 @@ def _summary_rows(file: str, summary: SheetData | None, digest: Digest) -> list[
     return _check_rows(file, summary, rows, digest, columns=columns)
 
 
-def _row_counts(file: str, manifest: Manifest, tally: Tally) -> list[Finding]:
-    """Rows per source file in the detail sheets against the manifest's 行数."""
+def _summary_codes(summary: SheetData | None) -> set[str]:
+    """The branch codes 汇总 has a row for: the directory the workbook was made with."""
+    codes, r = set(), FIRST_DATA_ROW
+    while summary is not None and r < len(summary.rows) \
+            and summary.value(r, 0) not in (None, "合计"):
+        codes.add(text(summary.value(r, 0)))
+        r += 1
+    return codes
+
+
+def _row_counts(file: str, manifest: Manifest, tally: Tally, branches: set[str]) -> list[Finding]:
+    """Rows per source file in the detail sheets against the manifest's 行数 (a file of a
+    branch outside the directory has none: it was refused)."""
     out = []
     wanted = (manifest.period, manifest.period[:4])
     for f in manifest.files:
-        chosen = f["template"] and f["branch"] and f["period"] in wanted \
+        chosen = f["template"] and f["branch"] in branches and f["period"] in wanted \
             and not f["superseded_by"] and f["status"] not in ("unreadable", "unrecognized")
         if chosen and tally.sources.get(f["path"], 0) != f["rows"]:
             out.append(finding("verify_rows_changed", file, MANIFEST, None, None, f["path"],

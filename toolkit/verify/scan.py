@@ -53,6 +53,7 @@ class Tally:
     dues: list[dict[str, Any]] = field(default_factory=list)  # paid lines, for the audit
     ledger: list[dict[str, Any]] = field(default_factory=list)
     sources: Counter[str] = field(default_factory=Counter)  # rows per 来源文件
+    branch_rows: Counter[str] = field(default_factory=Counter)  # detail rows per 分会代码
     pages: dict[str, list[str]] = field(default_factory=dict)  # template → page names
     rows: int = 0
     checked: int = 0  # subtotals and totals checked
@@ -61,6 +62,7 @@ class Tally:
         branch = values["branch"]
         fig = self.figures[branch]
         self.sources[values["file"]] += 1
+        self.branch_rows[branch] += 1
         self.rows += 1
         if template == "roster":
             staying = values.get("change_type") not in OUTFLOWS

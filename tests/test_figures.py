@@ -1,0 +1,115 @@
+"""Honest figures: every number in the workbook reconciles with every other, or says why not.
+
+Each case is the sample inbox with one edit, asserting the figures a treasurer would read."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import INBOX, SAMPLE
+from tests.fixtures import config
+from toolkit.cli import cli
+from toolkit.consolidate import consolidate
+from toolkit.consolidate.workbook import write_workbook
+from toolkit.verify import verify_workbook
+
+CONFIG = str(SAMPLE / "federation.toml")
+LEDGER = "FH01_一车间分会_经费收支账_2026-10.xlsx"
+
+
+def copied(tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(INBOX, inbox)
+    return inbox
+
+
+def retyped(path: Path, old: str, new: str) -> None:
+    """The clerk's header cell holding ``old`` now says ``new``."""
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    cell = next(c for row in ws.iter_rows(max_row=6) for c in row if c.value == old)
+    cell.value = new
+    book.save(path)
+
+
+def totals_row(ws) -> int:
+    return next(c.row for c in ws["A"] if c.value == "合计")
+
+
+def test_a_typod_branch_code_stays_out_of_every_total(tmp_path):
+    inbox = copied(tmp_path)
+    retyped(inbox / LEDGER, "FH01", "FH99")
+    result = consolidate(inbox, config())
+    refused = next(f for f in result.report.files if f.path == LEDGER)
+    message = next(f for f in refused.findings if f.code == "branch_unknown").message("zh")
+    assert "FH99" in message and "FH01（一车间分会）" in message
+    assert refused in result.excluded and ("FH01", "ledger") not in result.chosen
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, config(), out, {})
+    book = openpyxl.load_workbook(out)
+    detail = book["经费收支账"]
+    assert "FH99" not in {c.value for c in detail["A"]}
+    income = sum(Decimal(str(c.value)) for c in detail["G"][2:totals_row(detail) - 1]
+                 if isinstance(c.value, (int, float)))
+    fig = sum((s.income for s in result.summaries), Decimal(0))
+    assert income == fig
+    assert verify_workbook(out, config()).errors == 0
+
+
+def test_detail_rows_of_a_branch_summary_does_not_hold_are_a_discrepancy(tmp_path):
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    book = openpyxl.load_workbook(out)
+    summary = book["汇总"]
+    summary.delete_rows(3)  # FH01's row gone: its detail rows remain
+    book.save(out)
+    found = {(f.code, f.value) for f in verify_workbook(out, config()).findings}
+    assert ("verify_branch_not_in_summary", "FH01") in found
+
+
+def test_one_error_count_everywhere(tmp_path):
+    """Terminal, 汇总's 错误数 and 问题清单 agree; the superseded file's errors are listed as
+    已替代 and count nowhere."""
+    out = tmp_path / "w.xlsx"
+    result = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", CONFIG,
+                                      "--out", str(out), "--no-register"])
+    said = int(result.output.split(" errors")[0].rsplit(" ", 1)[1])
+    book = openpyxl.load_workbook(out)
+    summary, listed = book["汇总"], book["问题清单"]
+    per_branch = [summary.cell(r, 25).value for r in range(3, totals_row(summary))]
+    levels = [row[3].value for row in listed.iter_rows(min_row=2)]
+    assert said == sum(per_branch) == levels.count("错误") == 13
+    assert levels.count("已替代") == 1
+
+
+def test_strict_looks_only_at_the_files_used(tmp_path):
+    """The sample's only superseded file has an error; its （更正） file is clean, as is a
+    note beside the reports: with every used file's errors removed, --strict writes."""
+    inbox = copied(tmp_path)
+    consolidation = consolidate(inbox, config())
+    for f in consolidation.chosen.values():
+        if f.errors:
+            (inbox / f.path).unlink()
+    (inbox / "说明.txt").write_text("十月报表，请查收", encoding="utf-8")
+    out = tmp_path / "w.xlsx"
+    result = CliRunner().invoke(cli, ["consolidate", str(inbox), "--config", CONFIG,
+                                      "--out", str(out), "--no-register", "--strict"])
+    assert out.exists(), result.output
+    again = consolidate(inbox, config())
+    note = next(f for f in again.report.files if f.path == "说明.txt")
+    assert [(f.code, f.severity) for f in note.findings] == [("file_ignored", "warning")]
+
+
+@pytest.mark.parametrize("name", ["说明.txt", "扫描件.pdf"])
+def test_a_file_that_is_not_a_spreadsheet_is_ignored_not_an_error(tmp_path, name):
+    inbox = copied(tmp_path)
+    (inbox / name).write_bytes(b"%PDF-1.4 not a table")
+    result = consolidate(inbox, config())
+    errors_before = consolidate(INBOX, config()).counts()[0]
+    assert result.counts()[0] == errors_before
