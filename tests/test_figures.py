@@ -113,3 +113,34 @@ def test_a_file_that_is_not_a_spreadsheet_is_ignored_not_an_error(tmp_path, name
     result = consolidate(inbox, config())
     errors_before = consolidate(INBOX, config()).counts()[0]
     assert result.counts()[0] == errors_before
+
+
+def vetoed(inbox: Path, code: str) -> None:
+    """One 一票否决 item of a branch's 考核评分 answered 是."""
+    path = next(inbox.glob(f"{code}_*_考核评分_*.xlsx"))
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    head = next(c for row in ws.iter_rows(max_row=10) for c in row
+                if str(c.value or "").startswith("一票否决"))
+    ws.cell(head.row + 1, head.column).value = "是"
+    book.save(path)
+
+
+def test_a_vetoed_branch_is_graded_last_and_ranked_after_every_other(tmp_path):
+    from tests.test_consolidate import _assert_recalculates
+    from toolkit.consolidate.recalc import soffice
+
+    inbox = copied(tmp_path)
+    top = max((s for s in consolidate(inbox, config()).summaries if s.score is not None),
+              key=lambda s: s.score)
+    vetoed(inbox, top.code)
+    result = consolidate(inbox, config())
+    assessed = [s for s in result.summaries if s.score is not None]
+    branch = next(s for s in result.summaries if s.code == top.code)
+    assert branch.grade == "不合格" and branch.rank == len(assessed)
+    assert sorted(s.rank for s in assessed if s is not branch)[0] == 1
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, config(), out, {})
+    assert verify_workbook(out, config()).errors == 0
+    if soffice() is not None:  # the IF/COUNTIFS rank recalculates to its cached value
+        _assert_recalculates(out, tmp_path / "lo")

@@ -27,7 +27,7 @@ from ..spool import Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
-from .formulas import JOINS
+from .formulas import JOINS, rank_of
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -279,10 +279,10 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     directory = config.branches or tuple(Branch(c, c, "") for c in codes)
     in_period = [f for f in report.files if f not in excluded]
     summaries = [_summarise(b, chosen, config, in_period) for b in directory]
-    ranked = sorted((s for s in summaries if s.score is not None), key=lambda s: -s.score)
+    field = [(s.score, s.vetoes > 0) for s in summaries if s.score is not None]
     for s in summaries:
         if s.score is not None:
-            s.rank = 1 + sum(o.score > s.score for o in ranked)
+            s.rank = rank_of(s.score, s.vetoes > 0, field)
     missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
     flags = audit(_audit_rows(chosen, summaries), config)
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)

@@ -171,11 +171,20 @@ class SummaryFormulas:
                 f'COUNTIFS({quoted(p)}!$A:$A,$A{n},{quoted(p)}!${veto}:${veto},"是")'
                 for p in self.pages["assessment"]),
             "grade": lambda: self._grade(L["score"], L["vetoes"]),
-            "rank": lambda: (f"RANK({L['score']},{summary_letter('score')}${self.first}:"
-                             f"{summary_letter('score')}${self.last})"),
+            "rank": lambda: self._rank(L["score"], L["vetoes"]),
         }
         build = by_key.get(key)
         return None if build is None else "=" + build()
+
+    def _rank(self, score: str, vetoes: str) -> str:
+        """A branch's place: among the branches without a 一票否决 by score; a vetoed branch
+        after every one of them (:func:`rank_of` is the same rule in Decimal)."""
+        u, v = summary_letter("score"), summary_letter("vetoes")
+        scores, vetoed = f"${u}${self.first}:${u}${self.last}", f"${v}${self.first}:${v}${self.last}"
+        above = f'COUNTIFS({vetoed},0,{scores},">"&{score})'
+        after = (f'COUNTIFS({vetoed},0,{scores},"<>")+COUNTIFS({vetoed},">0",{scores},'
+                 f'">"&{score})')
+        return f"IF({vetoes}>0,{after},{above})+1"
 
     def _grade(self, score: str, vetoes: str) -> str:
         """Nested IFs over the grade thresholds; any 一票否决 gives the lowest grade."""
@@ -188,3 +197,12 @@ class SummaryFormulas:
     def total(self, key: str) -> str:
         letter = summary_letter(key)
         return f"=SUM({letter}{self.first}:{letter}{self.last})"
+
+
+def rank_of(score: Decimal, vetoed: bool, field: list[tuple[Decimal, bool]]) -> int:
+    """A branch's 名次 among ``field`` (every assessed branch's score and veto): branches
+    without a 一票否决 by score, ties sharing a place; a vetoed branch after all of them."""
+    clean = [s for s, v in field if not v]
+    if not vetoed:
+        return 1 + sum(s > score for s in clean)
+    return 1 + len(clean) + sum(s > score for s, v in field if v)

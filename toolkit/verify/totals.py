@@ -21,6 +21,7 @@ from ..consolidate.formulas import (
     Parameters,
     SummaryFormulas,
     normalize_formula,
+    rank_of,
 )
 from ..findings import Finding, finding
 from ..layout import a1
@@ -83,12 +84,12 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
     formulas = SummaryFormulas(pages, params, len(rows))
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
                      for r in rows]
-    scores = [e["score"] for e in expected_rows if e.get("score") is not None]
+    field = [(e["score"], e["vetoes"] > 0) for e in expected_rows if e.get("score") is not None]
     out, checked = [], 0
     labels = {key: label for key, label, _ in SUMMARY_COLUMNS}
     for r, expected in zip(rows, expected_rows, strict=True):
         if expected.get("score") is not None:
-            expected["rank"] = 1 + sum(s > expected["score"] for s in scores)
+            expected["rank"] = rank_of(expected["score"], expected["vetoes"] > 0, field)
         for key in SUMMARY_KEYS:
             if key not in expected:
                 continue
