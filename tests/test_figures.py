@@ -144,3 +144,26 @@ def test_a_vetoed_branch_is_graded_last_and_ranked_after_every_other(tmp_path):
     assert verify_workbook(out, config()).errors == 0
     if soffice() is not None:  # the IF/COUNTIFS rank recalculates to its cached value
         _assert_recalculates(out, tmp_path / "lo")
+
+
+def test_one_typo_in_a_period_never_takes_the_period(tmp_path):
+    inbox = copied(tmp_path)
+    roster = inbox / "FH07_技术中心分会_会员名册_2026-10.xlsx"
+    retyped(roster, "2026-10", "2027-10")
+    result = consolidate(inbox, config())
+    assert result.period == "2026-10" and len(result.chosen) == 38
+    typo = next(f for f in result.report.files if f.path == roster.name)
+    assert [(f.code, f.value) for f in typo.findings if f.code == "period_other"] == [
+        ("period_other", "2027-10")]
+
+
+@pytest.mark.parametrize("given", ["2026-10", "2026/10", "2026年10月", "202610"])
+def test_period_is_accepted_as_a_clerk_writes_it(given):
+    assert consolidate(INBOX, config(), given).period == "2026-10"
+
+
+def test_a_period_the_inbox_lacks_lists_the_ones_it_has():
+    from toolkit.errors import UsageError
+
+    with pytest.raises(UsageError, match="the inbox has: 2026-10"):
+        consolidate(INBOX, config(), "2026-09")

@@ -248,7 +248,8 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
         result = run(inbox, config, period, executor, Spool(work),
                      stack.enter_context(_progress("汇总")))
         if period is None:
-            click.echo(f"所属期 period: {result.period} (latest in the inbox)", err=True)
+            click.echo(f"所属期 period: {result.period}（收件箱中多数报表的所属期 the period most "
+                       "files name）", err=True)
         errors, _ = result.counts()
         if strict and result.used_errors():
             click.echo(f"--strict: {result.used_errors()} errors in the files used, "

@@ -7,7 +7,7 @@ data (:class:`Consolidation`); ``toolkit.consolidate.workbook`` writes it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
 from ..money import fund_due, split_fund
 from ..parallel import without_cycle_collection
+from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import Spool
 from ..validate import validate_paths
@@ -123,14 +124,35 @@ class Consolidation:
 
 
 def _pick_period(report: Report, period: str | None) -> str:
-    months = sorted({f.period for f in report.files if f.period and len(f.period) == 7})
+    """The period to consolidate: the one given (in any form a clerk writes it: 2026-10,
+    2026/10, 2026年10月, 202610), else the one most recognised monthly files name — one typo'd
+    所属期 never becomes the period; a tie goes to the later period."""
+    named = Counter(f.period for f in report.files
+                    if f.template and f.period and len(f.period) == 7)
     if period:
-        if period not in months:
-            raise UsageError(f"no file in the inbox is for period {period}")
-        return period
-    if not months:
+        try:
+            wanted = parse_period(period, "month")
+        except BadValue:
+            raise UsageError(f"--period {period}: not a month (2026-10, 2026年10月 …)") from None
+        if wanted not in named:
+            have = "、".join(sorted(named)) or "none"
+            raise UsageError(f"no file in the inbox is for period {wanted} "
+                             f"(the inbox has: {have})")
+        return wanted
+    if not named:
         raise UsageError("no recognised monthly file in the inbox: nothing to consolidate")
-    return months[-1]
+    return max(named, key=lambda p: (named[p], p))
+
+
+def _flag_other_periods(report: Report, period: str) -> None:
+    """A recognised file of another period is listed, with a warning naming both: it is
+    left out of this period's sheets (never silently)."""
+    for f in report.files:
+        if f.template and f.period:
+            wanted = period[:4] if len(f.period) == 4 else period
+            if f.period != wanted:
+                f.findings.append(finding("period_other", f.path, value=f.period,
+                                          expected=wanted))
 
 
 def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, list, list]:
@@ -272,6 +294,7 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
                             spool=spool, extract=extract)
     period = _pick_period(report, period)
+    _flag_other_periods(report, period)
     chosen, superseded, excluded = _slots(report, period,
                                           frozenset(b.code for b in config.branches))
     _cross_branch(chosen)
