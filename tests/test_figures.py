@@ -167,3 +167,13 @@ def test_a_period_the_inbox_lacks_lists_the_ones_it_has():
 
     with pytest.raises(UsageError, match="the inbox has: 2026-10"):
         consolidate(INBOX, config(), "2026-09")
+
+
+def test_audit_flags_carry_numbers_as_numbers(tmp_path):
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    flags = openpyxl.load_workbook(out)["审计提示"]
+    rows = [[c.value for c in row] for row in flags.iter_rows(min_row=2)]
+    assert rows and all(isinstance(r[4], (int, float)) for r in rows if r[4] is not None)
+    assert all(isinstance(r[2], int) for r in rows if r[2] not in (None, ""))
+    assert verify_workbook(out, config()).errors == 0

@@ -9,6 +9,7 @@ document timestamps make the same inputs give the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -393,11 +394,29 @@ def _audit_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Chec
     rows = []
     for f in result.audit:
         params = dict(f.params)
-        rows.append([params.get("branch", ""), f.file, params.get("row", ""),
-                     params.get("voucher", ""), f.value or "", f.code, f.message("zh")])
+        rows.append([params.get("branch", ""), f.file, _as_number(params.get("row", ""), int),
+                     params.get("voucher", ""), _amount(f.value or ""), f.code,
+                     f.message("zh")])
     ws = _list_sheet(book, fmt, checked, AUDIT, AUDIT_HEADS, rows)
     ws.set_column(1, 1, 40)
     ws.set_column(6, 6, 80)
+
+
+_NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
+
+
+def _as_number(text: str, kind: type) -> Any:
+    """A flag's 来源行 or 金额 as the number it is (findings keep parameters as text), so the
+    sheet sums and sorts; anything else (a voucher range, a note) stays text."""
+    if not _NUMBER.match(text) or (kind is int and "." in text):
+        return text
+    return kind(text)
+
+
+def _amount(text: str) -> Any:
+    """金额 of a flag, blank when the flag's value is not an amount (a voucher gap's voucher)."""
+    value = _as_number(text, Decimal)
+    return "" if isinstance(value, str) else value
 
 
 def trend_rows(result: Consolidation, history: dict) -> list[list]:

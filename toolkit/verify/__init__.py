@@ -174,6 +174,7 @@ def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
     """Every sheet's columns by kind of figure (unlisted columns hold text or counts)."""
     layouts: dict[str, dict[str, str]] = {name: {} for name in book.names}
     layouts[SUMMARY] = {a1(0, i)[:-1]: kind for i, (_, _, kind) in enumerate(SUMMARY_COLUMNS)}
+    layouts[AUDIT] = {"C": "int", "E": "money"}
     layouts[TREND] = {a1(0, i + 1)[:-1]: "money" for i, (key, _) in enumerate(TREND_COLUMNS)
                       if SUMMARY_KIND.get(key) == "money"}
     for template, pages in tally.pages.items():
