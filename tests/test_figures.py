@@ -177,3 +177,17 @@ def test_audit_flags_carry_numbers_as_numbers(tmp_path):
     assert rows and all(isinstance(r[4], (int, float)) for r in rows if r[4] is not None)
     assert all(isinstance(r[2], int) for r in rows if r[2] not in (None, ""))
     assert verify_workbook(out, config()).errors == 0
+
+
+def test_a_member_with_no_dues_line_is_a_warning_on_the_dues_file(tmp_path):
+    inbox = copied(tmp_path)
+    dues = inbox / "FH03_铸造车间分会_会费收缴_2026-10.xlsx"
+    book = openpyxl.load_workbook(dues)
+    ws = book.worksheets[0]
+    head = next(c for row in ws.iter_rows(max_row=10) for c in row if c.value == "姓名")
+    name = ws.cell(head.row + 1, head.column).value
+    ws.delete_rows(head.row + 1)
+    book.save(dues)
+    report = next(f for f in consolidate(inbox, config()).report.files if f.path == dues.name)
+    found = [f for f in report.findings if f.code == "members_without_dues"]
+    assert len(found) == 1 and found[0].value == "1" and name in found[0].message("zh")

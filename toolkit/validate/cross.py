@@ -56,7 +56,9 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
         members = {p.id_number: p for p in roster.load("people") or []}
         for dues in dues_reports:
             sheet, col = dues.sheet, dues.columns.get("id_number")
-            for person in dues.load("people") or []:
+            paying = dues.load("people") or []
+            _without_dues(dues, roster, members, {p.id_number for p in paying})
+            for person in paying:
                 cell = a1(person.row, col) if col is not None else None
                 member = members.get(person.id_number)
                 if member is None:
@@ -67,3 +69,20 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
                     dues.findings.append(finding(
                         "dues_member_left", dues.path, sheet, cell, "id_number",
                         person.id_number, name=person.name, change=member.change))
+
+
+#: Names a members_without_dues finding quotes; the count says how many more there are.
+NAMES_SHOWN = 5
+
+
+def _without_dues(dues: FileReport, roster: FileReport, members: dict[str, Person],
+                  paying: set[str]) -> None:
+    """Members staying on the roster with no line at all in the dues sheet (an exempt member
+    has a line, with 免缴原因): one warning on the dues file, naming the first few."""
+    absent = [p for p in members.values() if p.change not in OUTFLOWS and p.id_number not in paying]
+    if absent:
+        names = "、".join(p.name or p.id_number for p in absent[:NAMES_SHOWN])
+        dues.findings.append(finding("members_without_dues", dues.path, dues.sheet, None, None,
+                                     len(absent), names=names + ("…" if len(absent) > NAMES_SHOWN
+                                                                 else ""),
+                                     roster=roster.path))
