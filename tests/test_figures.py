@@ -191,3 +191,19 @@ def test_a_member_with_no_dues_line_is_a_warning_on_the_dues_file(tmp_path):
     report = next(f for f in consolidate(inbox, config()).report.files if f.path == dues.name)
     found = [f for f in report.findings if f.code == "members_without_dues"]
     assert len(found) == 1 and found[0].value == "1" and name in found[0].message("zh")
+
+
+def test_a_missing_ledger_reads_as_missing_not_zero(tmp_path):
+    """FH07 sent no ledger: its 期初/收入/支出/期末 show 未报送 (text, which 合计's SUM skips),
+    the workbook verifies, and a number typed over the marker is a discrepancy."""
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    summary = openpyxl.load_workbook(out)["汇总"]
+    row = next(c.row for c in summary["A"] if c.value == "FH07")
+    assert [summary.cell(row, c).value for c in range(17, 21)] == ["未报送"] * 4
+    assert verify_workbook(out, config()).errors == 0
+    book = openpyxl.load_workbook(out)
+    book["汇总"].cell(row, 18).value = 0
+    book.save(out)
+    found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_value_wrong", f"R{row}") in found or ("verify_cell_edited", f"R{row}") in found

@@ -28,7 +28,7 @@ from ..spool import Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
-from .formulas import JOINS, rank_of
+from .formulas import JOINS, TEMPLATE_FIGURES, rank_of
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -62,6 +62,11 @@ class BranchSummary:
     rank: int | None = None
     errors: int = 0
     warnings: int = 0
+    unreported: frozenset[str] = frozenset()  # templates this branch did not send
+
+    def missing_figure(self, key: str) -> bool:
+        """Whether a 汇总 figure comes from a template the branch did not send."""
+        return any(key in TEMPLATE_FIGURES[t] for t in self.unreported if t in TEMPLATE_FIGURES)
 
     @property
     def arrears(self) -> Decimal:
@@ -307,6 +312,8 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
         if s.score is not None:
             s.rank = rank_of(s.score, s.vetoes > 0, field)
     missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
+    for s in summaries:
+        s.unreported = frozenset(t for b, t in missing if b.code == s.code)
     flags = audit(_audit_rows(chosen, summaries), config)
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)
 

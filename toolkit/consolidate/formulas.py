@@ -37,6 +37,14 @@ SUMMARY_KEYS = tuple(key for key, _, _ in SUMMARY_COLUMNS)
 SUMMARY_KIND = {key: kind for key, _, kind in SUMMARY_COLUMNS}
 #: Cells typed as values on 汇总 (read from the branch files' header blocks, or counts).
 SUMMARY_VALUES = ("code", "name", "kind", "submitted", "payroll", "opening", "errors", "warnings")
+#: 汇总 columns drawn from each template: shown as :data:`MISSING_MARK` for a branch that did
+#: not send it (missing is not zero; SUM skips the text, so 合计 covers the branches that did).
+TEMPLATE_FIGURES = {
+    "roster": ("members", "joins", "outflows", "activists", "share"),
+    "dues": ("dues_due", "dues_paid", "arrears", "payroll", "fund", "fund_kept", "fund_upper"),
+    "ledger": ("opening", "income", "expense", "closing"),
+}
+MISSING_MARK = "未报送"
 #: Columns with a 合计 (SUM) in the totals row.
 TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due", "dues_paid",
             "arrears", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",

@@ -31,6 +31,7 @@ from ..templates import FIXED_TIMESTAMP
 from . import BranchSummary, Consolidation, add_figures
 from .formulas import (
     FIRST_DATA_ROW,
+    MISSING_MARK,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
@@ -270,7 +271,8 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
 
 def _summary_cells(s: BranchSummary) -> dict[str, Any]:
     """The typed (not derived) cells of a branch's 汇总 row, in column order."""
-    return {key: sum(s.submitted.values()) if key == "submitted" else getattr(s, key)
+    return {key: MISSING_MARK if s.missing_figure(key) else
+            sum(s.submitted.values()) if key == "submitted" else getattr(s, key)
             for key in SUMMARY_VALUES}
 
 
@@ -296,7 +298,9 @@ def _summary_rows(ws: Any, fmt: _Formats, result: Consolidation, formulas: Summa
         cells = _summary_cells(s)
         ws.write_string(r, check_col, checks[i], fmt.text)
         for c, key in enumerate(SUMMARY_KEYS):
-            if key in cells:
+            if s.missing_figure(key):
+                ws.write_string(r, c, MISSING_MARK, fmt.text)
+            elif key in cells:
                 _write(ws, r, c, cells[key], fmt, SUMMARY_KIND[key])
             elif key in ASSESSED and s.score is None:
                 continue
@@ -340,6 +344,8 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
 
 
 def _summary_total(s: BranchSummary, key: str) -> Decimal | int:
+    if s.missing_figure(key):
+        return 0  # the cell holds 未报送, which SUM skips
     if key == "submitted":
         return sum(s.submitted.values())
     return getattr(s, key)
@@ -539,8 +545,8 @@ def summary_json(result: Consolidation, digest: str) -> dict[str, Any]:
         return f"{value:.2f}" if isinstance(value, Decimal) else value
     branches = []
     for s in result.summaries:
-        row = {key: plain(getattr(s, key)) for key in SUMMARY_KEYS
-               if key not in ("submitted", "share", "score")}
+        row = {key: None if s.missing_figure(key) else plain(getattr(s, key))
+               for key in SUMMARY_KEYS if key not in ("submitted", "share", "score")}
         row["submitted"] = s.submitted
         row["score"] = None if s.score is None else str(s.score)
         branches.append(row)

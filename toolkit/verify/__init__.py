@@ -146,7 +146,8 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
                  for code in sorted(set(tally.branch_rows) - branches)]
     checked = tally.checked
     if book.sheet(SUMMARY) is not None:
-        more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params)
+        more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params,
+                                _missing(book.sheet(MISSING)))
         findings += more
         checked += n
     uncalculated = sum(book.uncalculated.values())
@@ -296,6 +297,13 @@ def _summary_rows(file: str, summary: SheetData | None, digest: Digest) -> list[
                      summary.value(r, len(SUMMARY_COLUMNS))))
         r += 1
     return _check_rows(file, summary, rows, digest, columns=columns)
+
+
+def _missing(sheet: SheetData | None) -> set[tuple[str, str]]:
+    """(branch, template) pairs 未报送 lists (its rows are checked like every list's)."""
+    titles = {load_spec(t).title: t for t in TEMPLATE_IDS}
+    return {(text(cells[0]), titles.get(text(cells[3]), ""))
+            for _, cells, _ in _list_rows(sheet, len(MISSING_HEADS))}
 
 
 def _summary_codes(summary: SheetData | None) -> set[str]:

@@ -13,10 +13,12 @@ from typing import Any
 
 from ..consolidate.formulas import (
     FIRST_DATA_ROW,
+    MISSING_MARK,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
     SUMMARY_VALUES,
+    TEMPLATE_FIGURES,
     TOTALLED,
     Parameters,
     SummaryFormulas,
@@ -72,9 +74,12 @@ def _shown(value: Any) -> str:
 
 
 def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]],
-                  pages: dict[str, list[str]], params: Parameters) -> tuple[list[Finding], int]:
+                  pages: dict[str, list[str]], params: Parameters,
+                  missing: set[tuple[str, str]] = frozenset()) -> tuple[list[Finding], int]:
     """Every derived 汇总 cell and the totals row, against the figures the detail scan
-    recomputed (``figures``: branch → figures; ``pages``: template → detail page names)."""
+    recomputed (``figures``: branch → figures; ``pages``: template → detail page names). A
+    figure of a template the branch did not send (``missing``: (branch, template), from 未报送)
+    must show 未报送, not a number or a formula."""
     rows = []
     r = FIRST_DATA_ROW
     while r < len(sheet.rows) and sheet.value(r, 0) is not None and text(sheet.value(r, 0)) != "合计":
@@ -84,14 +89,20 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
     formulas = SummaryFormulas(pages, params, len(rows))
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
                      for r in rows]
+    marked = [{key for t, keys in TEMPLATE_FIGURES.items()
+               if (text(sheet.value(r, 0)), t) in missing for key in keys} for r in rows]
     field = [(e["score"], e["vetoes"] > 0) for e in expected_rows if e.get("score") is not None]
     out, checked = [], 0
     labels = {key: label for key, label, _ in SUMMARY_COLUMNS}
-    for r, expected in zip(rows, expected_rows, strict=True):
+    for r, expected, unsent in zip(rows, expected_rows, marked, strict=True):
         if expected.get("score") is not None:
             expected["rank"] = rank_of(expected["score"], expected["vetoes"] > 0, field)
+        for key in unsent:
+            out += _marked((file, sheet, r, SUMMARY_KEYS.index(key)), labels[key])
+            checked += 1
+            expected[key] = Decimal(0)  # what SUM counts of it
         for key in SUMMARY_KEYS:
-            if key not in expected:
+            if key not in expected or key in unsent:
                 continue
             formula = formulas.formula(key, r + 1)
             c = SUMMARY_KEYS.index(key)
@@ -109,6 +120,15 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
                             total, "money")
             checked += 1
     return out + _outside(file, sheet, rows, expected_rows), checked
+
+
+def _marked(where: tuple[str, SheetData, int, int], label: str) -> list[Finding]:
+    """A figure of a template the branch did not send: the text 未报送, never a formula."""
+    file, sheet, r, c = where
+    if sheet.formula(r, c) is not None:
+        return [finding("verify_formula_wrong", file, sheet.name, a1(r, c), None,
+                        sheet.formula(r, c), label=label, expected=MISSING_MARK)]
+    return compare(where, label, None, MISSING_MARK, "text")
 
 
 def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict]) -> list[Finding]:
