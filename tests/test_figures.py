@@ -207,3 +207,36 @@ def test_a_missing_ledger_reads_as_missing_not_zero(tmp_path):
     book.save(out)
     found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
     assert ("verify_value_wrong", f"R{row}") in found or ("verify_cell_edited", f"R{row}") in found
+
+
+def test_an_opening_balance_must_equal_last_months_closing():
+    from toolkit.consolidate import check_continuity
+
+    result = consolidate(INBOX, config())
+    ledger = result.chosen[("FH01", "ledger")]
+    opening = ledger.header["opening"]
+    before = result.summaries[0].errors
+    check_continuity(result, {"FH01": {"2026-09": {"closing": f"{opening + 1:.2f}"}},
+                              "FH02": {"2026-09": {"closing": None}}})
+    found = [f for f in ledger.findings if f.code == "opening_differs"]
+    assert len(found) == 1 and found[0].params == (("expected", f"{opening + 1:.2f}"),
+                                                   ("period", "2026-09"))
+    assert result.summaries[0].errors == before + 1
+
+
+def test_a_template_not_sent_is_recorded_as_unknown_not_zero():
+    fh07 = next(s for s in consolidate(INBOX, config()).summaries if s.code == "FH07")
+    assert fh07.figures()["closing"] is None and fh07.figures()["members"] is not None
+
+
+def test_a_month_without_dues_breaks_a_run_of_growing_arrears():
+    from toolkit.audit import growing_arrears
+
+    result = consolidate(INBOX, config())
+    code = next(s.code for s in result.summaries if s.arrears > 0)
+    history = {code: {"2026-07": {"arrears": "0.01"}, "2026-08": {"arrears": None},
+                      "2026-09": {"arrears": "0.02"}}}
+    flagged = {dict(f.params).get("branch") for f in growing_arrears(history, result)}
+    assert code not in flagged
+    history[code]["2026-08"]["arrears"] = "0.015"  # the same run, unbroken, is flagged
+    assert code in {dict(f.params).get("branch") for f in growing_arrears(history, result)}

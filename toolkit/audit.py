@@ -196,8 +196,13 @@ def growing_arrears(history: Mapping[str, Mapping[str, Mapping[str, Any]]],
     history and this consolidation)."""
     flags = []
     for s in result.summaries:
+        if s.missing_figure("arrears"):
+            continue
         past = history.get(s.code, {})
-        series = [Decimal(past[p]["arrears"]) for p in sorted(past)][-(GROWING_PERIODS - 1):]
+        recorded = [past[p].get("arrears") for p in sorted(past)]
+        if None in recorded:  # a month without a dues sheet breaks the run: unknown, not 0
+            recorded = recorded[len(recorded) - recorded[::-1].index(None):]
+        series = [Decimal(v) for v in recorded][-(GROWING_PERIODS - 1):]
         series.append(s.arrears)
         if len(series) == GROWING_PERIODS and all(b > a for a, b in itertools.pairwise(series)):
             flags.append(_flag("audit_arrears_growing", {"branch": s.code}, s.arrears,

@@ -225,6 +225,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
     from .audit import growing_arrears
+    from .consolidate import check_continuity
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
     from .parallel import executor_for
@@ -250,6 +251,8 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
         if period is None:
             click.echo(f"所属期 period: {result.period}（收件箱中多数报表的所属期 the period most "
                        "files name）", err=True)
+        history = register.history_before(result.period) if register else {}
+        check_continuity(result, history)
         errors, _ = result.counts()
         if strict and result.used_errors():
             click.echo(f"--strict: {result.used_errors()} errors in the files used, "
@@ -257,7 +260,6 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
             return EXIT_FINDINGS
         options = {"period": result.period, "strict": strict,
                    "config": config_fingerprint(config_path)}
-        history = register.history_before(result.period) if register else {}
         result.audit += growing_arrears(history, result)
         digest = _write_and_record(partial(write_workbook, result, config, out, options,
                                            trend=history),

@@ -74,11 +74,13 @@ class BranchSummary:
 
     def figures(self) -> dict[str, Any]:
         """What a period keeps for history (the register, the 趋势 sheet); money as text."""
-        return {"members": self.members, "joins": self.joins, "outflows": self.outflows,
-                "dues_due": f"{self.dues_due:.2f}", "dues_paid": f"{self.dues_paid:.2f}",
-                "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
-                "closing": f"{self.closing:.2f}",
-                "score": None if self.score is None else str(self.score), "grade": self.grade}
+        figures = {"members": self.members, "joins": self.joins, "outflows": self.outflows,
+                   "dues_due": f"{self.dues_due:.2f}", "dues_paid": f"{self.dues_paid:.2f}",
+                   "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
+                   "closing": f"{self.closing:.2f}",
+                   "score": None if self.score is None else str(self.score), "grade": self.grade}
+        # a figure of a template the branch did not send is not recorded as 0: it is unknown
+        return {k: None if self.missing_figure(k) else v for k, v in figures.items()}
 
 
 def add_figures(total: dict[str, Any], figures: dict[str, Any], keys: Iterable[str]) -> None:
@@ -259,13 +261,40 @@ def _totals(report: FileReport) -> dict[str, Any]:
     return report.load("totals") or {}  # see extract: every file with a template has them
 
 
+def _count(s: BranchSummary, chosen: dict) -> None:
+    """A branch's 错误数 and 警告数: its files used (see :meth:`Consolidation.counts`)."""
+    own = [f for (code, _), f in chosen.items() if code == s.code]
+    s.errors, s.warnings = sum(f.errors for f in own), sum(f.warnings for f in own)
+
+
+def previous_month(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+
+
+def check_continuity(result: Consolidation, history: dict[str, dict[str, dict]]) -> None:
+    """期初余额 of each ledger used against its branch's 期末余额 of the month before, as the
+    register recorded it (``history``: branch → period → figures): a gap between two months'
+    books is an error naming both. A month the register does not hold is not checked."""
+    before = previous_month(result.period)
+    for (code, template), ledger in result.chosen.items():
+        closing = history.get(code, {}).get(before, {}).get("closing")
+        opening = ledger.header.get("opening")
+        if template != "ledger" or closing is None or opening is None:
+            continue
+        if Decimal(closing) != opening:
+            ledger.findings.append(finding("opening_differs", ledger.path, ledger.sheet, None,
+                                           "opening", opening, expected=closing, period=before))
+    for s in result.summaries:
+        _count(s, result.chosen)
+
+
 def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
                files: list[FileReport]) -> BranchSummary:
     s = BranchSummary(branch.code, branch.name, branch.kind)
     s.submitted = {t: sum(f.branch_code == branch.code and f.template == t for f in files)
                    for t in TEMPLATE_IDS}
-    own = [f for (code, _), f in chosen.items() if code == branch.code]
-    s.errors, s.warnings = sum(f.errors for f in own), sum(f.warnings for f in own)
+    _count(s, chosen)
     roster, dues = chosen.get((branch.code, "roster")), chosen.get((branch.code, "dues"))
     ledger, assess = chosen.get((branch.code, "ledger")), chosen.get((branch.code, "assessment"))
     for report in (roster, dues, ledger, assess):
