@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -106,24 +107,27 @@ class Consolidation:
     audit: list[Finding] = field(default_factory=list)  # 审计提示: warnings with a reason
 
     def period_of(self, template: str) -> str:
-        return self.period[:4] if load_spec(template).period == "year" else self.period
+        return _wanted(self.period, template)
+
+    @cached_property
+    def _superseded_ids(self) -> frozenset[int]:
+        return frozenset(id(old) for old, _ in self.superseded)
 
     def is_superseded(self, report: FileReport) -> bool:
-        return any(old is report for old, _ in self.superseded)
+        return id(report) in self._superseded_ids
 
     def counts(self) -> tuple[int, int]:
         """(errors, warnings) of the run: every file's findings but a superseded file's,
         which 问题清单 lists as 已替代. The terminal, --json, 汇总 and the register all show
         these numbers; 汇总's rows split them by branch, and :meth:`unattributed` is the rest."""
-        files = [f for f in self.report.files if not self.is_superseded(f)]
-        return sum(f.errors for f in files), sum(f.warnings for f in files)
+        return _tally(f for f in self.report.files if not self.is_superseded(f))
 
     def unattributed(self) -> tuple[int, int]:
         """(errors, warnings) of counted files no 汇总 row holds: unreadable or unrecognised
         files, a branch outside the directory, another period."""
         used = {id(f) for f in self.chosen.values()}
-        files = [f for f in self.report.files if id(f) not in used and not self.is_superseded(f)]
-        return sum(f.errors for f in files), sum(f.warnings for f in files)
+        return _tally(f for f in self.report.files
+                      if id(f) not in used and not self.is_superseded(f))
 
     def used_errors(self) -> int:
         """Errors in the files the workbook is made of (what --strict refuses to publish)."""
@@ -151,12 +155,18 @@ def _pick_period(report: Report, period: str | None) -> str:
     return max(named, key=lambda p: (named[p], p))
 
 
+def _wanted(period: str, template: str | None) -> str:
+    """The period a template's file must name to be this consolidation's (a yearly one: the
+    year)."""
+    return period[:4] if template and load_spec(template).period == "year" else period
+
+
 def _flag_other_periods(report: Report, period: str) -> None:
     """A recognised file of another period is listed, with a warning naming both: it is
     left out of this period's sheets (never silently)."""
     for f in report.files:
         if f.template and f.period:
-            wanted = period[:4] if len(f.period) == 4 else period
+            wanted = _wanted(period, f.template)
             if f.period != wanted:
                 f.findings.append(finding("period_other", f.path, value=f.period,
                                           expected=wanted))
@@ -168,7 +178,7 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
     groups: dict[tuple[str, str], list[FileReport]] = defaultdict(list)
     excluded = []
     for f in report.files:
-        wanted = period[:4] if f.template and load_spec(f.template).period == "year" else period
+        wanted = _wanted(period, f.template)
         if f.template and f.branch_code and f.period == wanted \
                 and (not known or f.branch_code in known):
             groups[(f.branch_code, f.template)].append(f)
@@ -261,10 +271,15 @@ def _totals(report: FileReport) -> dict[str, Any]:
     return report.load("totals") or {}  # see extract: every file with a template has them
 
 
+def _tally(files: Iterable[FileReport]) -> tuple[int, int]:
+    """(errors, warnings) of some files."""
+    counted = list(files)
+    return sum(f.errors for f in counted), sum(f.warnings for f in counted)
+
+
 def _count(s: BranchSummary, chosen: dict) -> None:
     """A branch's 错误数 and 警告数: its files used (see :meth:`Consolidation.counts`)."""
-    own = [f for (code, _), f in chosen.items() if code == s.code]
-    s.errors, s.warnings = sum(f.errors for f in own), sum(f.warnings for f in own)
+    s.errors, s.warnings = _tally(f for (code, _), f in chosen.items() if code == s.code)
 
 
 def previous_month(period: str) -> str:

@@ -351,19 +351,27 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 
-def sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
-    """The zip path of a worksheet, through workbook.xml and its relationships."""
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Every worksheet's zip path by sheet name, through workbook.xml and its relationships
+    (read once, for a caller that visits every sheet)."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
-        return None
-    rid = next((s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
-                for s in workbook.iter(f"{_NS_MAIN}sheet") if s.get("name") == name), None)
-    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-    if not target:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        return {}
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    out = {}
+    for s in workbook.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(
+            s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"))
+        if target:
+            out[s.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return out
+
+
+def sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip path of a worksheet, through workbook.xml and its relationships."""
+    return sheet_parts(archive).get(name)
 
 
 def _col_index(letters: str) -> int:

@@ -25,7 +25,6 @@ from .. import __version__
 from ..audit import Rows, audit
 from ..config import FederationConfig
 from ..consolidate.formulas import (
-    FIRST_DATA_ROW,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
@@ -62,7 +61,7 @@ from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
 from .scan import Tally, check_findings, scan_detail
 from .scan import heads as detail_heads
-from .totals import check_summary
+from .totals import branch_rows, check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
 
@@ -291,11 +290,8 @@ def _summary_rows(file: str, summary: SheetData | None, digest: Digest) -> list[
     if summary is None:
         return []
     columns = [SUMMARY_KEYS.index(k) for k in SUMMARY_VALUES]
-    rows, r = [], FIRST_DATA_ROW
-    while r < len(summary.rows) and summary.value(r, 0) not in (None, "合计"):
-        rows.append((r, [summary.value(r, c) for c in columns],
-                     summary.value(r, len(SUMMARY_COLUMNS))))
-        r += 1
+    rows = [(r, [summary.value(r, c) for c in columns], summary.value(r, len(SUMMARY_COLUMNS)))
+            for r in branch_rows(summary)]
     return _check_rows(file, summary, rows, digest, columns=columns)
 
 
@@ -308,12 +304,7 @@ def _missing(sheet: SheetData | None) -> set[tuple[str, str]]:
 
 def _summary_codes(summary: SheetData | None) -> set[str]:
     """The branch codes 汇总 has a row for: the directory the workbook was made with."""
-    codes, r = set(), FIRST_DATA_ROW
-    while summary is not None and r < len(summary.rows) \
-            and summary.value(r, 0) not in (None, "合计"):
-        codes.add(text(summary.value(r, 0)))
-        r += 1
-    return codes
+    return {text(summary.value(r, 0)) for r in branch_rows(summary)}
 
 
 def _row_counts(file: str, manifest: Manifest, tally: Tally, branches: set[str]) -> list[Finding]:

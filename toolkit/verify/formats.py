@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..read.workbook import sheet_part
+from ..read.workbook import sheet_parts
 from .reader import _blocks
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -97,10 +97,8 @@ def sections(code: str) -> list[Section]:
     return out
 
 
-def _decimals(live: str) -> float:
-    """Digits shown after the decimal point (General shows them all)."""
-    if "general" in live.lower():
-        return float("inf")
+def _decimals(live: str) -> int:
+    """Digits a (non-General) section shows after the decimal point."""
     point = live.find(".")
     if point < 0:
         return 0
@@ -118,8 +116,13 @@ def _scales(live: str) -> bool:
                and any(c in _PLACEHOLDER for c in live[:i]) for i, ch in enumerate(live))
 
 
+def _odd_brackets(section: Section) -> bool:
+    """A bracket other than a colour, a locale or 大写 numerals: a condition or elapsed time."""
+    return any(not _COLOUR_OR_LOCALE.match(b) for b in section.brackets)
+
+
 def _number_problem(section: Section, kind: str, negative: bool) -> str | None:
-    if any(not _COLOUR_OR_LOCALE.match(b) for b in section.brackets):
+    if _odd_brackets(section):
         return "condition"
     if any(ch.isdigit() for ch in section.literal) or any(
             ch.isdigit() for ch in section.live if ch not in _PLACEHOLDER):
@@ -145,7 +148,7 @@ def _number_problem(section: Section, kind: str, negative: bool) -> str | None:
 
 
 def _date_problem(section: Section) -> str | None:
-    if any(not _COLOUR_OR_LOCALE.match(b) for b in section.brackets):
+    if _odd_brackets(section):
         return "not_a_date"
     lower = section.live.lower()
     if "general" in lower or any(c in _PLACEHOLDER for c in section.live):
@@ -280,10 +283,11 @@ def misleading(path: Path, layouts: dict[str, dict[str, str]],
     ``check_columns``, is hidden by unionkit)."""
     with zipfile.ZipFile(path) as archive:
         codes, conditional = _styles(archive)
+        parts = sheet_parts(archive)
         if conditional:
             yield Misleading("", "", "dxf", "text", "conditional")
         for sheet, kinds in layouts.items():
-            part = sheet_part(archive, sheet)
+            part = parts.get(sheet)
             if part is None:
                 continue
             with archive.open(part) as stream:

@@ -73,6 +73,16 @@ def _shown(value: Any) -> str:
     return text(value) if n is None else format(n.normalize(), "f")
 
 
+def branch_rows(sheet: SheetData | None) -> list[int]:
+    """汇总's branch rows (0-based): from the first data row to the 合计 row or a blank."""
+    rows, r = [], FIRST_DATA_ROW
+    while sheet is not None and r < len(sheet.rows) and sheet.value(r, 0) is not None \
+            and text(sheet.value(r, 0)) != "合计":
+        rows.append(r)
+        r += 1
+    return rows
+
+
 def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]],
                   pages: dict[str, list[str]], params: Parameters,
                   missing: set[tuple[str, str]] = frozenset()) -> tuple[list[Finding], int]:
@@ -80,11 +90,8 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
     recomputed (``figures``: branch → figures; ``pages``: template → detail page names). A
     figure of a template the branch did not send (``missing``: (branch, template), from 未报送)
     must show 未报送, not a number or a formula."""
-    rows = []
-    r = FIRST_DATA_ROW
-    while r < len(sheet.rows) and sheet.value(r, 0) is not None and text(sheet.value(r, 0)) != "合计":
-        rows.append(r)
-        r += 1
+    rows = branch_rows(sheet)
+    r = rows[-1] + 1 if rows else FIRST_DATA_ROW  # the totals row
     pages = {t: names or [load_spec(t).title] for t, names in pages.items()}
     formulas = SummaryFormulas(pages, params, len(rows))
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
