@@ -5,6 +5,7 @@ Each case is the sample inbox with one edit, asserting the figures a treasurer w
 from __future__ import annotations
 
 import shutil
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def retyped(path: Path, old: str, new: str) -> None:
     cell = next(c for row in ws.iter_rows(max_row=6) for c in row if c.value == old)
     cell.value = new
     book.save(path)
+
+
+def resaved(path: Path, old: str, new: str) -> None:
+    """The workbook's sheet XML with ``old`` replaced, every cached value kept (as a program
+    that keeps them would save it)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    parts = {name: data.replace(old.encode(), new.encode(), 1)
+             if name.startswith("xl/worksheets/") else data for name, data in parts.items()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
 
 
 def totals_row(ws) -> int:
@@ -207,6 +220,32 @@ def test_a_missing_ledger_reads_as_missing_not_zero(tmp_path):
     book.save(out)
     found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
     assert ("verify_value_wrong", f"R{row}") in found or ("verify_cell_edited", f"R{row}") in found
+
+
+def test_the_totals_say_how_many_branches_they_cover(tmp_path):
+    """FH07 sent no ledger: the row below 合计 says the ledger totals cover 9 of 10 branches;
+    a note edited to claim 10/10 is a discrepancy."""
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    summary = openpyxl.load_workbook(out)["汇总"]
+    note = summary.cell(totals_row(summary) + 1, 2)
+    assert summary.cell(note.row, 1).value == "说明"
+    assert "会员名册 10/10，会费收缴 10/10，经费收支账 9/10" in note.value
+    resaved(out, "经费收支账 9/10", "经费收支账 10/10")
+    found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_value_wrong", f"B{note.row}") in found
+
+
+def test_a_total_that_does_not_tie_out_is_a_discrepancy(tmp_path):
+    """汇总's 合计 of 实缴会费 shows a figure other than the sum of its branches (and so of the
+    dues detail's 合计): verify names the cell."""
+    out = tmp_path / "w.xlsx"
+    write_workbook(consolidate(INBOX, config()), config(), out, {})
+    summary = openpyxl.load_workbook(out)["汇总"]
+    row = totals_row(summary)
+    resaved(out, f"<f>SUM(K3:K{row - 1})</f><v>46444.6</v>", f"<f>SUM(K3:K{row - 1})</f><v>46544.6</v>")
+    found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_value_wrong", f"K{row}") in found
 
 
 def test_an_opening_balance_must_equal_last_months_closing():

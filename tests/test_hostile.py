@@ -447,6 +447,58 @@ def test_spool_left_by_a_killed_run_is_swept_a_day_later(tmp_path):
     assert fresh.is_dir() and not old.exists()
 
 
+def _many_wrong_ids(tmp_path: Path, count: int) -> Path:
+    """An inbox holding one dues file of ``count`` rows, every ID's check digit wrong."""
+    from toolkit.ids import resident_id_check_char
+
+    p = plan("dues")
+    rows = []
+    for i in range(count):
+        first17 = f"11010519800{1 + i // 1000}01{i % 1000:03d}"
+        wrong = "0" if resident_id_check_char(first17) != "0" else "1"
+        rows.append({**p.rows[0], "seq": i + 1, "id_number": first17 + wrong})
+    p.header["payroll"] = sum(r["wage"] for r in rows)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_template(p.spec, config(), inbox / p.name, p.header, rows, p.layout)
+    return inbox
+
+
+def test_a_file_of_wrong_rows_lists_a_thousand_per_code_and_counts_the_rest(tmp_path,
+                                                                          monkeypatch):
+    """Findings are capped per code per file (a million wrong rows would hold a million
+    findings); the counts, 汇总 and every row's 状态 still say all of them, in pieces."""
+    import toolkit.consolidate
+    import toolkit.consolidate.stream
+    import toolkit.validate
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+    from toolkit.findings import FINDINGS_PER_CODE
+    from toolkit.spool import Spool
+    from toolkit.verify import verify_workbook
+
+    for module in (toolkit.validate, toolkit.consolidate, toolkit.consolidate.stream):
+        monkeypatch.setattr(module, "PIECE_ROWS", 500)  # three pieces of this file
+    inbox = _many_wrong_ids(tmp_path, FINDINGS_PER_CODE + 200)
+    result = consolidate(inbox, config(), spool=Spool(tmp_path / "spool"))
+    dues = result.chosen[("FH07", "dues")]
+    assert codes(dues).count("id_checksum") == FINDINGS_PER_CODE
+    more = [f for f in dues.findings if f.code == "more_errors"]
+    assert len(more) == 1 and more[0].count == 200 and "id_checksum" in more[0].message()
+    assert dues.errors == FINDINGS_PER_CODE + 200 == result.counts()[0]
+    assert len(list(dues.pieces("detail"))) == 3 and len(list(dues.items("people"))) == 0
+    out = tmp_path / "out.xlsx"
+    write_workbook(result, config(), out, {"period": "2026-10", "strict": False})
+    sheet = openpyxl.load_workbook(out, read_only=True)["会费收缴"]
+    status = [row[-2] for row in sheet.iter_rows(min_row=3, values_only=True)
+              if row[0] == "FH07"]
+    assert status == ["id_checksum"] * (FINDINGS_PER_CODE + 200)
+    summary = {r[0]: r for r in openpyxl.load_workbook(out, read_only=True)["汇总"].iter_rows(
+        values_only=True)}
+    assert FINDINGS_PER_CODE + 200 in summary["FH07"]
+    assert verify_workbook(out, config()).findings == []
+
+
 # --- registers ---------------------------------------------------------------------------------
 def _recorded_register(tmp_path: Path) -> Path:
     db = tmp_path / "r.db"

@@ -157,3 +157,18 @@ def test_continuation_pages_verify(sample_config, tmp_path):
     write_workbook(consolidate(INBOX, sample_config), sample_config, out, {}, max_rows=40)
     result = verify_workbook(out, sample_config)
     assert result.findings == [] and result.counts["sheets"] > 60
+
+
+def test_status_in_a_file_with_counted_errors_may_name_only_the_counted_codes():
+    """Past 1,000 errors of a code 问题清单 counts the rest: 状态 may name that code on rows
+    it does not list, never another code, never in another file."""
+    from toolkit.verify.scan import ListedCodes
+
+    listed = ListedCodes()
+    listed.rows[("a.xlsx", 5)] = ["id_format"]
+    listed.capped["a.xlsx"] = {"id_checksum"}
+    assert listed.expected("a.xlsx", 5, "id_format,id_checksum") == "id_format,id_checksum"
+    assert listed.expected("a.xlsx", 7, "id_checksum") == "id_checksum"
+    assert listed.expected("a.xlsx", 7, "date_format") == "ok"
+    assert listed.expected("a.xlsx", 5, "id_checksum") == "id_format"
+    assert listed.expected("b.xlsx", 7, "id_checksum") == "ok"

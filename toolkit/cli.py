@@ -177,7 +177,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     from .render.html import render_html
     from .render.json import render_json
     from .render.text import render_text
-    from .validate import collect_files, validate_paths
+    from .validate import collect_files, findings_only, validate_paths
 
     config = _config(config_path)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
@@ -185,7 +185,8 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     with _progress("校验" if lang == "zh" else "validating") as tick, \
             executor_for(workers, dask_address) as executor:
-        report = validate_paths(files, config, progress=tick, base=base, executor=executor)
+        report = validate_paths(files, config, progress=tick, base=base, executor=executor,
+                                extract=findings_only)
     register = _register(register_path, config, paths, no_register)
     if register is not None:
         with register:

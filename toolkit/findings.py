@@ -10,7 +10,8 @@ from __future__ import annotations
 import pickle
 import re
 import tomllib
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -74,6 +75,13 @@ class Finding:
         return catalog()[self.code].severity
 
     @property
+    def count(self) -> int:
+        """How many findings this one stands for: 1, or the number a ``more_*`` one counts."""
+        if self.code not in MORE:
+            return 1
+        return int(dict(self.params)["count"].replace(",", ""))
+
+    @property
     def row(self) -> int | None:
         return int("".join(c for c in self.cell if c.isdigit())) if self.cell else None
 
@@ -93,9 +101,12 @@ class Finding:
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         """The JSON contract's finding object (BRIEF.md)."""
-        return {"severity": self.severity, "code": self.code, "sheet": self.sheet,
-                "cell": self.cell, "row": self.row, "column": self.column, "field": self.field,
-                "value": self.value, "message": self.message(lang)}
+        out = {"severity": self.severity, "code": self.code, "sheet": self.sheet,
+               "cell": self.cell, "row": self.row, "column": self.column, "field": self.field,
+               "value": self.value, "message": self.message(lang)}
+        if self.code in MORE:  # the findings of a code past the first 1,000, as one
+            out["count"] = self.count
+        return out
 
 
 #: How much of a clerk's value a finding quotes: enough to recognise it, never a whole essay.
@@ -153,6 +164,61 @@ def file_of(path: str) -> str:
     return head if mark and head.lower().endswith(SPREADSHEET) else path
 
 
+#: Findings of one code one file lists; the rest are counted in one ``more_*`` finding (a
+#: file of a million wrong rows would otherwise hold, pickle and print a million findings).
+FINDINGS_PER_CODE = 1000
+MORE = {ERROR: "more_errors", WARNING: "more_warnings", INFO: "more_notices"}
+MORE.update({code: code for code in list(MORE.values())})
+
+
+@dataclass
+class Overflow:
+    """Cell findings of a file beyond :data:`FINDINGS_PER_CODE` for their code: counted, and
+    the rows of the errors among them kept (the detail sheets' 状态 still names them)."""
+
+    listed: Counter = field(default_factory=Counter)
+    more: Counter = field(default_factory=Counter)
+    labels: dict[str, str] = field(default_factory=dict)
+    rows: dict[int, tuple[str, ...]] = field(default_factory=dict)  # Excel row → error codes
+
+    def admit(self, code: str, row: int | None, label: str = "") -> bool:
+        """Whether a finding is listed; one at no row always is."""
+        if row is None or self.listed[code] < FINDINGS_PER_CODE:
+            self.listed[code] += row is not None
+            return True
+        self.more[code] += 1
+        self.labels.setdefault(code, label)
+        if catalog()[code].severity == ERROR:
+            codes = (*self.rows.get(row, ()), code)
+            self.rows[row] = _CODES.setdefault(codes, codes)  # shared by a million rows
+        return False
+
+    def findings(self, file: str, sheet: str | None) -> list[Finding]:
+        return [finding(MORE[catalog()[code].severity], file, sheet, count=f"{n:,}",
+                        shown=f"{FINDINGS_PER_CODE:,}",
+                        kind=f"{code} {self.labels[code]}".strip())
+                for code, n in sorted(self.more.items())]
+
+
+_CODES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+class Pieces(list):
+    """A part kept in memory as its pieces (see :meth:`FileReport.add_piece`)."""
+
+
+def _as_pieces(part: Any) -> list[Any]:
+    if part is None:
+        return []
+    return part if isinstance(part, Pieces) else [part]
+
+
+def _spooled(path: str, offset: int, size: int) -> Any:
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        return pickle.loads(handle.read(size))  # our own spool, written by this run
+
+
 @dataclass
 class FileReport:
     """What validation learned about one file; ``records`` feed consolidation."""
@@ -178,7 +244,26 @@ class FileReport:
     records: list[Any] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # what a later stage extracted
     packed: dict[str, bytes] | None = field(default=None, repr=False)
-    spooled: dict[str, tuple[str, int, int]] | None = None  # part → (file, offset, size)
+    #: part → where its bytes are in the spool: (file, offset, size), one per piece
+    spooled: dict[str, list[tuple[str, int, int]]] | None = None
+    #: the spool a worker writes pieces into as it makes them (see :meth:`add_piece`)
+    sink: Any = field(default=None, repr=False, compare=False)
+
+    overflow: Overflow | None = None
+
+    def add(self, found: Finding) -> None:
+        """A finding made after validation (the cross-file checks), capped like the file's
+        own (see :class:`Overflow`); :meth:`settle` then recounts the rest."""
+        if self.overflow is None:
+            self.overflow = Overflow()
+        if self.overflow.admit(found.code, found.row, dict(found.params).get("label", "")):
+            self.findings.append(found)
+
+    def settle(self) -> None:
+        """The ``more_*`` findings recounted from :attr:`overflow`."""
+        if self.overflow is not None and self.overflow.more:
+            kept = [f for f in self.findings if f.code not in MORE]
+            self.findings = kept + self.overflow.findings(self.path, self.sheet)
 
     def pack(self) -> None:
         """Pickle records and extras into ``packed``: one transfer from a worker, stored as is."""
@@ -195,13 +280,30 @@ class FileReport:
                 self.extras[name] = part
         self.packed = None
 
+    def add_piece(self, part: str, piece: Any) -> None:
+        """One piece of a part made in pieces (a million-row file's detail rows, a few
+        thousand rows at a time): written to the worker's spool at once when it has one, so
+        neither the worker nor the writer ever holds more than a piece of a large file."""
+        if self.sink is not None:
+            self.sink.append(self, part, pickle.dumps(piece, protocol=5))
+        else:
+            self.extras.setdefault(part, Pieces()).append(piece)
+
+    def pieces(self, part: str) -> Iterator[Any]:
+        """The pieces of a part made by :meth:`add_piece`, one at a time, in order."""
+        for where in (self.spooled or {}).get(part, ()):
+            yield from _as_pieces(_spooled(*where))
+        yield from _as_pieces(self.extras.get(part))
+
+    def items(self, part: str) -> Iterator[Any]:
+        """Every item of a part whose pieces are lists (people, dues lines), in order."""
+        for piece in self.pieces(part):
+            yield from piece
+
     def load(self, part: str = "records") -> Any:
-        """A part (records, or an extra), from memory or from the spool file it was moved to."""
+        """A part (records, or an extra made whole), from memory or from the spool."""
         if self.spooled and part in self.spooled:
-            path, offset, size = self.spooled[part]
-            with open(path, "rb") as handle:
-                handle.seek(offset)
-                return pickle.loads(handle.read(size))  # our own spool, written by this run
+            return _spooled(*self.spooled[part][0])
         return self.records if part == "records" else self.extras.get(part)
 
     def load_records(self) -> list[Any]:
@@ -209,15 +311,15 @@ class FileReport:
 
     @property
     def errors(self) -> int:
-        return sum(f.severity == ERROR for f in self.findings)
+        return sum(f.count for f in self.findings if f.severity == ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity == WARNING for f in self.findings)
+        return sum(f.count for f in self.findings if f.severity == WARNING)
 
     @property
     def notices(self) -> int:
-        return sum(f.severity == INFO for f in self.findings)
+        return sum(f.count for f in self.findings if f.severity == INFO)
 
     @property
     def status(self) -> str:

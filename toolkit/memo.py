@@ -35,12 +35,16 @@ class Memos:
 
     def map(self, key: Any, make: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:
         """``make`` of each value, through the memo named ``key`` (``make`` must depend only
-        on the value and the key)."""
+        on the value and the key). Values are taken ``limit`` at a time, so a column of a
+        million IDs never fills the memo with them."""
         memo = self._memos.get(key)
         if memo is None:
             memo = self._memos[key] = Memo(make)
-        before = len(memo)
-        made = list(map(memo.__getitem__, values))
-        if len(memo) > self.limit and (len(memo) - before) * 2 > len(made):
-            memo.clear()
+        values = values if isinstance(values, list) else list(values)
+        made: list[Any] = []
+        for start in range(0, len(values), self.limit):
+            before, piece = len(memo), values[start:start + self.limit]
+            made.extend(map(memo.__getitem__, piece))
+            if len(memo) > self.limit and (len(memo) - before) * 2 > len(piece):
+                memo.clear()
         return made

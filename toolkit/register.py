@@ -340,9 +340,9 @@ def _members(result: Any) -> Iterator[tuple]:
     for branch in sorted({b for b, _ in result.chosen}):
         people: dict[str, list[Any]] = {}
         roster, dues = result.chosen.get((branch, "roster")), result.chosen.get((branch, "dues"))
-        for p in (roster.load("people") or []) if roster else []:
+        for p in roster.items("people") if roster else []:
             people[p.id_number] = [p.name, 1, p.change, None, None]
-        for line in (dues.load("dues_lines") or []) if dues else []:
+        for line in dues.items("dues_lines") if dues else []:
             entry = people.setdefault(line["id_number"], [line["name"], 0, None, None, None])
             entry[3], entry[4] = _text(line["dues_due"]), _text(line["dues_paid"])
         yield from ((result.period, branch, person, *values)

@@ -17,30 +17,43 @@ from pathlib import Path
 
 from .findings import FileReport
 
+#: Rows of a file a stage handles at a time where it can (people, dues lines, rendered detail
+#: rows): each piece is spooled as it is made, so a process holds a piece of a large file.
+PIECE_ROWS = 20_000
+
 
 class Spool:
-    """A folder of append-only files, one per writing process; a part is (file, offset, size)."""
+    """A folder of append-only files, one per writing process; a part is where its pieces
+    are: (file, offset, size) each."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
+    def append(self, report: FileReport, part: str, data: bytes) -> None:
+        """The bytes of one piece of a report's part, recorded in ``report.spooled``."""
+        self._write(report, [(part, data)])
+
     def keep(self, report: FileReport) -> FileReport:
+        """The report's records and extras moved to the spool (pieces already there stay)."""
         if report.packed is None:
             report.pack()
+        self._write(report, list((report.packed or {}).items()))
+        report.packed, report.sink = None, None
+        return report
+
+    def _write(self, report: FileReport, parts: list[tuple[str, bytes]]) -> None:
         path = str(self.directory / f"{os.getpid()}.spool")
-        report.spooled = {}
+        spooled = report.spooled = report.spooled or {}
         try:
             with open(path, "ab") as handle:
                 offset = handle.tell()
-                for name, data in (report.packed or {}).items():
+                for name, data in parts:
                     handle.write(data)
-                    report.spooled[name] = (path, offset, len(data))
+                    spooled.setdefault(name, []).append((path, offset, len(data)))
                     offset += len(data)
         except OSError as exc:  # a full temporary disk: say which folder (TMPDIR) it is
             raise OSError(exc.errno, exc.strerror or str(exc), str(self.directory)) from exc
-        report.packed = None
-        return report
 
 
 #: Temporary folders of runs are named so; one older than this was left by a killed run.

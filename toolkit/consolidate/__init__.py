@@ -25,7 +25,7 @@ from ..money import fund_due, split_fund
 from ..parallel import without_cycle_collection
 from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
-from ..spool import Spool
+from ..spool import PIECE_ROWS, Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import OUTFLOWS
@@ -206,14 +206,14 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
         if template != "roster":
             continue
         col = f.columns.get("id_number")
-        for person in f.load("people") or []:
+        for person in f.items("people"):
             if person.change in OUTFLOWS:
                 continue
             other = seen.setdefault(person.id_number, branch)
             if other != branch:
-                f.findings.append(finding("id_in_two_branches", f.path, f.sheet,
-                                          a1(person.row, col), "id_number", person.id_number,
-                                          name=person.name, other=other))
+                f.add(finding("id_in_two_branches", f.path, f.sheet, a1(person.row, col),
+                              "id_number", person.id_number, name=person.name, other=other))
+        f.settle()
     for (branch, template), ledger in chosen.items():
         dues = chosen.get((branch, "dues"))
         if template != "ledger" or dues is None:
@@ -258,11 +258,12 @@ def extract(report: FileReport) -> None:
         report.extras["totals"] = file_totals(report.template, report.records)
         render_detail(report)
     if report.template == "dues":
-        report.extras["dues_lines"] = [
-            {"id_number": r.get("id_number"), "name": r.get("name") or "",
-             "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
-             "branch": report.branch_code, "file": report.path, "row": r.row + 1}
-            for r in report.records if r.get("id_number")]
+        for start in range(0, len(report.records), PIECE_ROWS):
+            report.add_piece("dues_lines", [
+                {"id_number": r.get("id_number"), "name": r.get("name") or "",
+                 "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
+                 "branch": report.branch_code, "file": report.path, "row": r.row + 1}
+                for r in report.records[start:start + PIECE_ROWS] if r.get("id_number")])
     if report.template != "ledger":
         report.records = []
 
@@ -368,7 +369,7 @@ def _audit_rows(chosen: dict[tuple[str, str], FileReport],
     def paid() -> Iterator[dict[str, Any]]:
         for (_, template), f in sorted(chosen.items()):
             if template == "dues":
-                yield from (line for line in f.load("dues_lines") or [] if line["dues_paid"])
+                yield from (line for line in f.items("dues_lines") if line["dues_paid"])
     ledger = [{**r.values, "branch": branch, "file": f.path, "row": r.row + 1}
               for (branch, template), f in sorted(chosen.items()) if template == "ledger"
               for r in f.load_records()]

@@ -50,6 +50,18 @@ TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due"
             "arrears", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
             "expense", "closing", "errors", "warnings")
 
+#: The row below 合计 says of how many branches each template's totals are made (SUM skips
+#: 未报送), so a total over 9 of 10 branches says so.
+COVERAGE_LABEL = "说明"
+
+
+def coverage_note(counts: dict[str, int], branches: int) -> str:
+    """The note beside :data:`COVERAGE_LABEL`: ``counts`` is each template's reporting branches
+    (of :data:`TEMPLATE_FIGURES`)."""
+    parts = "，".join(f"{load_spec(t).title} {counts.get(t, 0)}/{branches}"
+                     for t in TEMPLATE_FIGURES)
+    return f"合计只含报送了该表的分会：{parts}；未报送的分会在其列中显示“{MISSING_MARK}”。"
+
 
 def summary_letter(key: str) -> str:
     return col_letter(SUMMARY_KEYS.index(key))

@@ -39,6 +39,8 @@ from ..memo import Memos
 from ..money import excel_number
 from ..parallel import default_workers
 from ..spec import load_spec
+from ..spool import PIECE_ROWS
+from .formulas import detail_sums
 
 #: Cell styles by kind; the workbook registers them first, so their xf indexes are 1, 2, …
 STYLE_KINDS = ("text", "int", "money", "points", "date")
@@ -233,7 +235,8 @@ def write_cells(ws: Any, row: int, cells: Sequence[Any], kinds: Sequence[str]) -
 
 @dataclass
 class DetailRows:
-    """One file's rows for its template's detail sheet, rendered by the worker."""
+    """Some of one file's rows for its template's detail sheet, rendered by the worker, and
+    their subtotals."""
 
     #: (source row, cells up to 来源行, the check cell, the check): 状态 goes between; the
     #: cells are UTF-8, ready for :func:`write_rows`.
@@ -248,27 +251,29 @@ def detail_kinds(template: str) -> list[str]:
 
 def render_detail(report: FileReport) -> None:
     """A file's rows rendered for its detail sheet (all but the 状态 cell, which depends on
-    every file's findings), with their checks and subtotals: ``report.extras["detail"]``."""
+    every file's findings), with their checks and subtotals, as pieces of
+    :data:`PIECE_ROWS` rows: ``report.pieces("detail")``."""
     if report.template is None or not report.records:
         return
     spec = load_spec(report.template)
     keys = [c.key for c in spec.columns]
     kinds = detail_kinds(report.template)[:-2]
-    check_col = len(kinds) + 1
-    summed = [c.key for c in spec.columns if c.type in ("money", "points")]
-    records, count = report.records, len(report.records)
-    columns = [[report.branch_code] * count]
-    for key in keys:
-        column = [rec.values.get(key) for rec in records]
-        if None in column:  # a value that did not read: the clerk's text, as typed
-            column = [rec.shown(key) if v is None else v for rec, v in zip(records, column,
-                                                                               strict=True)]
-        columns.append(column)
-    columns += [[report.path] * count, [rec.row + 1 for rec in records]]
-    xml, checks = render_columns(columns, kinds)
-    check_ref = f'<c r="{_LETTERS[check_col]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
-    report.extras["detail"] = DetailRows(
-        [(rec.row + 1, cells.encode(), f"{check_ref}{check}</t></is></c>".encode(), check)
-         for rec, cells, check in zip(records, xml, checks, strict=True)],
-        {key: sum((v for rec in records if isinstance(v := rec.values.get(key), Decimal)),
-                  Decimal(0)) for key in summed})
+    check_ref = f'<c r="{_LETTERS[len(kinds) + 1]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
+    summed = detail_sums(report.template)
+    for start in range(0, len(report.records), PIECE_ROWS):
+        records = report.records[start:start + PIECE_ROWS]
+        count = len(records)
+        columns = [[report.branch_code] * count]
+        for key in keys:
+            column = [rec.get(key) for rec in records]
+            if None in column:  # a value that did not read: the clerk's text, as typed
+                column = [rec.shown(key) if v is None else v
+                          for rec, v in zip(records, column, strict=True)]
+            columns.append(column)
+        columns += [[report.path] * count, [rec.row + 1 for rec in records]]
+        xml, checks = render_columns(columns, kinds)
+        report.add_piece("detail", DetailRows(
+            [(rec.row + 1, cells.encode(), f"{check_ref}{check}</t></is></c>".encode(), check)
+             for rec, cells, check in zip(records, xml, checks, strict=True)],
+            {key: sum((v for rec in records if isinstance(v := rec.get(key), Decimal)),
+                      Decimal(0)) for key in summed}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,15 +30,18 @@ from ..spec import TEMPLATE_IDS, load_spec
 from ..templates import FIXED_TIMESTAMP
 from . import BranchSummary, Consolidation, add_figures
 from .formulas import (
+    COVERAGE_LABEL,
     FIRST_DATA_ROW,
     MISSING_MARK,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
     SUMMARY_VALUES,
+    TEMPLATE_FIGURES,
     TOTALLED,
     Parameters,
     SummaryFormulas,
+    coverage_note,
     detail_letters,
     detail_sums,
     page_spans,
@@ -109,12 +112,19 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: _Formats, kind: str) ->
         ws.write_string(row, col, str(value), fmt.text)
 
 
-def _row_codes(report: Any) -> dict[int, list[str]]:
-    codes: dict[int, list[str]] = {}
+def _row_codes(report: Any) -> Callable[[int], str | None]:
+    """A row's 状态: its error codes, those listed then those only counted (None: ok)."""
+    listed: dict[int, list[str]] = {}
     for f in report.findings:
         if f.row is not None and f.severity == ERROR:
-            codes.setdefault(f.row, []).append(f.code)
-    return codes
+            listed.setdefault(f.row, []).append(f.code)
+    counted = report.overflow.rows if report.overflow else {}
+
+    def status(row: int) -> str | None:
+        if row not in listed and row not in counted:
+            return None
+        return ",".join((*listed.get(row, ()), *counted.get(row, ())))
+    return status
 
 
 class _Checked:
@@ -251,18 +261,23 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
                    heads, max_rows)
     grand = {k: Decimal(0) for k in detail_sums(template)}
     first: tuple[int, int] | None = None
+    ok = cell_xml(status_col, "ok", "text").encode()
     for (branch, t), report in sorted(result.chosen.items()):
-        detail = report.load("detail") if t == template else None
-        if not detail or not detail.rows:
+        if t != template:
             continue
-        codes = _row_codes(report)
-        ok = cell_xml(status_col, "ok", "text").encode()
-        start = pages.put([(head + (cell_xml(status_col, ",".join(codes[row]), "text").encode()
-                                    if row in codes else ok) + tail, check)
-                           for row, head, tail, check in detail.rows], status_col + 1, digest)
+        status, start, sums = _row_codes(report), None, dict.fromkeys(grand, Decimal(0))
+        for piece in report.pieces("detail"):  # a large file's rows, a piece at a time
+            put = pages.put([(head + (ok if (codes := status(row)) is None else
+                                      cell_xml(status_col, codes, "text").encode()) + tail, check)
+                             for row, head, tail, check in piece.rows], status_col + 1, digest)
+            start = start or put
+            for key, total in piece.sums.items():
+                sums[key] += total
+        if start is None:
+            continue
         first = first or start
-        _subtotal_row(pages, f"{branch} 小计", start, pages.last, detail.sums, template)
-        for key, total in detail.sums.items():
+        _subtotal_row(pages, f"{branch} 小计", start, pages.last, sums, template)
+        for key, total in sums.items():
             grand[key] += total
     if first is not None:
         _subtotal_row(pages, "合计", first, pages.last, grand, template)
@@ -322,6 +337,7 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
         ws.write_formula(total, SUMMARY_KEYS.index(key), formulas.total(key),
                          fmt.sub_money if money else fmt.sub_int,
                          excel_number(cached) if money else int(cached))
+    _coverage_row(ws, fmt, result, total + 1)
     first, last = formulas.first, formulas.last
     errors, arrears = summary_letter("errors"), summary_letter("arrears")
     ws.conditional_format(f"{errors}{first}:{errors}{last}",
@@ -341,6 +357,18 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, 1)
     _charts(book, ws, first, last)
+
+
+def _coverage_row(ws: Any, fmt: _Formats, result: Consolidation, r: int) -> None:
+    """Below 合计: of how many branches each template's totals are made."""
+    ws.write_string(r, 0, COVERAGE_LABEL, fmt.text)
+    ws.merge_range(r, 1, r, len(SUMMARY_COLUMNS) - 1, coverage_note(
+        coverage(result.summaries), len(result.summaries)), fmt.text)
+
+
+def coverage(summaries: list[BranchSummary]) -> dict[str, int]:
+    """How many branches sent each template whose figures 汇总 shows."""
+    return {t: sum(t not in s.unreported for s in summaries) for t in TEMPLATE_FIGURES}
 
 
 def _summary_total(s: BranchSummary, key: str) -> Decimal | int:

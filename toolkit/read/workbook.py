@@ -318,14 +318,19 @@ def _load_sheet(book: Book, name: str) -> Sheet:
         sheet = book._book.get_sheet_by_name(name)
         if sheet.height * sheet.width > MAX_CELLS:
             raise Unreadable("file_too_large", f"sheet {name}: {sheet.height} x {sheet.width}")
-        data = sheet.to_python(skip_empty_area=True)
         top, left = sheet.start if sheet.start else (0, 0)
+        rows: list[list[Any]] = []
+        if (top + sheet.height) * (left + sheet.width) <= MAX_CELLS:
+            # row by row from the sheet's first cell: a million rows are never held twice
+            rows.extend([None if v == "" else v for v in r] for r in sheet.iter_rows())
+        else:  # a far-off used range: the rows above it stay empty instead of padded
+            rows.extend([] for _ in range(top))
+            rows.extend([None] * left + [None if v == "" else v for v in r]
+                        for r in sheet.to_python(skip_empty_area=True))
     except Unreadable:
         raise
     except Exception as exc:
         raise _calamine_reason(exc) from exc
-    rows: list[list[Any]] = [[] for _ in range(top)]
-    rows.extend([None] * left + [None if v == "" else v for v in r] for r in data)
     missing, errors = _special_cells(book, name) if book.kind == "xlsx" else (frozenset(), {})
     return Sheet(name, book.visible.get(name, True), rows, missing, book.date1904, errors)
 

@@ -24,13 +24,14 @@ from ..layout import a1
 from ..parallel import without_cycle_collection
 from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
-from ..spool import Spool
+from ..spool import PIECE_ROWS, Spool
 from .context import SheetContext
 from .cross import check_dues_against_roster, people
 from .fields import check_total_row, check_unique, read_header, read_table
 from .rules import run_rules
 
-__all__ = ["collect_files", "validate_file", "validate_parts", "validate_paths"]
+__all__ = ["collect_files", "findings_only", "validate_file", "validate_parts",
+           "validate_paths"]
 
 
 def collect_files(paths: Iterable[Path | str]) -> list[Path]:
@@ -57,8 +58,8 @@ def validate_file(path: Path, config: FederationConfig, shown: str | None = None
     return validate_parts(path, config, shown)[0]
 
 
-def validate_parts(path: Path, config: FederationConfig,
-                   shown: str | None = None) -> list[FileReport]:
+def validate_parts(path: Path, config: FederationConfig, shown: str | None = None,
+                   sink: Spool | None = None) -> list[FileReport]:
     """Validate one file: one report per template it holds (a roster with the dues sheet
     added is two reports, each naming its sheet), or one report saying why it holds none.
 
@@ -68,7 +69,7 @@ def validate_parts(path: Path, config: FederationConfig,
     """
     name = shown or str(path)
     try:
-        return _validate_parts(path, config, name)
+        return _validate_parts(path, config, name, sink)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
@@ -83,7 +84,8 @@ _NOT_REGULAR = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
                 (stat.S_ISDIR, "folder"))
 
 
-def _validate_parts(path: Path, config: FederationConfig, name: str) -> list[FileReport]:
+def _validate_parts(path: Path, config: FederationConfig, name: str,
+                    sink: Spool | None) -> list[FileReport]:
     report = FileReport(name, source=path)
     try:
         mode = path.stat().st_mode  # a symlink is judged by what it points to
@@ -129,7 +131,7 @@ def _validate_parts(path: Path, config: FederationConfig, name: str) -> list[Fil
     for located in found:
         sheet = located.sheet.name if len(found) > 1 else None
         part = FileReport(part_path(name, sheet) if sheet else name, source=path,
-                          sha256=report.sha256, size=report.size, part=sheet)
+                          sha256=report.sha256, size=report.size, part=sheet, sink=sink)
         if located.meta_version is not None and located.meta_version != located.spec.version:
             part.findings.append(finding("template_version_unknown", name,
                                          value=located.spec.id, version=located.meta_version,
@@ -183,8 +185,12 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.records = ctx.records
     report.accounted = ctx.accounted
     if "id_number" in located.columns:
-        report.extras["people"] = people(ctx.records)
+        for start in range(0, len(ctx.records), PIECE_ROWS):
+            report.add_piece("people", people(ctx.records[start:start + PIECE_ROWS]))
     report.findings.extend(sorted(ctx.findings, key=_position))
+    if ctx.overflow.more:
+        report.overflow = ctx.overflow
+        report.settle()
 
 
 _MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})\s*[-._年]\s*(0?[1-9]|1[0-2])(?!\d)")
@@ -239,13 +245,19 @@ def _position(f) -> tuple:
     return (f.row or 0, f.column or "", f.code)
 
 
+def findings_only(report: FileReport) -> None:
+    """The extract of a run that reports findings alone (``unionkit validate``): a file's
+    rows stay in the worker instead of crossing to the parent, a million at a time."""
+    report.records = []
+
+
 @without_cycle_collection
 def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool,
            extract: Callable[[FileReport], None] | None, spool: Spool | None) -> FileReport:
     """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
     this machine writes the file's rows to the spool itself and returns only the report."""
     path, shown = job
-    reports = validate_parts(path, config, shown)
+    reports = validate_parts(path, config, shown, spool)  # pieces go to the spool as made
     for report in reports:
         if extract is not None:
             extract(report)
@@ -288,4 +300,6 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)
+    for report in reports:
+        report.settle()
     return Report(reports)

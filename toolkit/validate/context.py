@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from ..config import FederationConfig
-from ..findings import Finding, finding
+from ..findings import Finding, Overflow, finding
 from ..layout import a1
 from ..read.locate import Located
 from ..read.normalize import period_bounds
@@ -18,29 +18,42 @@ from ..spec import TemplateSpec
 class Record:
     """One data row: parsed values by column key (None when blank or unreadable).
 
+    The values are the row's cells (its sheet row, read in place) and ``index`` (column key
+    → column) is shared by every record of a file: a dict per row would cost a million-row
+    roster 580 MB more.
     ``bad`` (keys whose cell has an error) and ``raw`` (the text of cells that did not read)
-    are empty for nearly every row, so they are made only when one is needed: a million
-    records would otherwise carry 280 MB of empty containers."""
+    are empty for nearly every row, so they are made only when one is needed."""
 
     row: int
-    values: dict[str, Any]
+    index: dict[str, int]
+    cells: list[Any]
     bad: frozenset[str] = frozenset()
-    raw: dict[str, str] | None = None
+    raw: tuple[tuple[str, str], ...] | None = None  # (key, text): rarely more than one
 
     def get(self, key: str) -> Any:
-        return self.values.get(key)
+        i = self.index.get(key)
+        return None if i is None else self.cells[i]
+
+    def set(self, key: str, value: Any) -> None:
+        self.cells[self.index[key]] = value
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(zip(self.index, self.cells, strict=True))
 
     def mark_bad(self, key: str) -> None:
-        self.bad = self.bad | {key}
+        bad = self.bad | {key}
+        self.bad = _BAD.setdefault(bad, bad)  # a million bad IDs share one frozenset
 
     def keep_raw(self, key: str, text: str) -> None:
         """The clerk's text of a cell that did not read, kept as typed for the detail sheets."""
-        if self.raw is None:
-            self.raw = {}
-        self.raw[key] = text
+        self.raw = (*(self.raw or ()), (key, text))
 
     def shown(self, key: str) -> str | None:
-        return None if self.raw is None else self.raw.get(key)
+        return next((text for k, text in self.raw if k == key), None) if self.raw else None
+
+
+_BAD: dict[frozenset[str], frozenset[str]] = {}
 
 
 @dataclass
@@ -64,6 +77,7 @@ class SheetContext:
     totals: list[TotalRow] = field(default_factory=list)  # every 合计/小计 row, in order
     accounted: dict[str, int] = field(default_factory=dict)  # rows by how they were read
     findings: list[Finding] = field(default_factory=list)
+    overflow: Overflow = field(default_factory=Overflow)  # cell findings beyond the cap
 
     @property
     def spec(self) -> TemplateSpec:
@@ -103,7 +117,9 @@ class SheetContext:
         if isinstance(record, Record) and key:
             record.mark_bad(key)
         params.setdefault("label", self.label(key) if key else "")
-        self.findings.append(finding(code, self.file, self.sheet, cell, key, value, **params))
+        if self.overflow.admit(code, None if cell is None else record.row + 1, params["label"]):
+            self.findings.append(finding(code, self.file, self.sheet, cell, key, value,
+                                         **params))
 
     def report_header(self, code: str, key: str, value: Any = None, **params: Any) -> None:
         params.setdefault("label", self.label(key))

@@ -53,20 +53,20 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
         roster = latest(rosters.get((branch, period), []))
         if roster is None:
             continue
-        members = {p.id_number: p for p in roster.load("people") or []}
+        members = {p.id_number: p for p in roster.items("people")}
         for dues in dues_reports:
             sheet, col = dues.sheet, dues.columns.get("id_number")
-            paying = dues.load("people") or []
+            paying = list(dues.items("people"))
             _without_dues(dues, roster, members, {p.id_number for p in paying})
             for person in paying:
                 cell = a1(person.row, col) if col is not None else None
                 member = members.get(person.id_number)
                 if member is None:
-                    dues.findings.append(finding(
+                    dues.add(finding(
                         "dues_not_in_roster", dues.path, sheet, cell, "id_number",
                         person.id_number, name=person.name, period=period))
                 elif member.change in OUTFLOWS:
-                    dues.findings.append(finding(
+                    dues.add(finding(
                         "dues_member_left", dues.path, sheet, cell, "id_number",
                         person.id_number, name=person.name, change=member.change))
 

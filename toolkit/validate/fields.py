@@ -42,6 +42,7 @@ from ..read.normalize import (
     parse_yesno,
 )
 from ..spec import PERIOD_KINDS, Field, choices, enumerations
+from ..spool import PIECE_ROWS
 from .context import Record, SheetContext, TotalRow
 
 NOTE_PREFIXES = ("注", "说明", "备注：", "备注:", "附注", "提示", "温馨提示", "填表说明", "制表",
@@ -389,30 +390,52 @@ def read_table(ctx: SheetContext) -> None:
                   for r in rows.totals]
     last_data = rows.data[-1] if rows.data else -1
     ctx.total = ctx.totals[-1] if ctx.totals and ctx.totals[-1].row > last_data else None
-    sheet_rows = located.sheet.rows
-    ctx.records = [Record(r, {}) for r in rows.data]
-    data = [sheet_rows[r] for r in rows.data]
+    # Each record's cells are its sheet row, read in place: a column's cells are replaced by
+    # their values as it is parsed, and the rest are emptied, so a file of a million rows is
+    # never held twice (the annotated copy reads the file again).
+    width = max((col for _, col in mapped), default=-1) + 1
+    index = dict(mapped)
+    data = [_cells_of(located.sheet.rows[r], width) for r in rows.data]
+    ctx.records = [Record(r, index, cells) for r, cells in zip(rows.data, data, strict=True)]
+    located.sheet.rows = []
     setting = Setting.of(ctx)
     # 有效证件类别 first: the ID column is read by the document each row names
     for key, col in sorted(mapped, key=lambda kv: kv[0] != "id_type"):
-        field = ctx.spec.column(key)
-        raws = _column_raws(located, data, ctx.records, col)
-        values = _parsed_column(field, raws, setting)
-        if field.type == "id_number" and "id_type" in located.columns:
-            values = _by_document(ctx.records, raws, values)
-        if not field.required:  # a blank optional cell is simply empty: no finding to make
-            values = [None if value is _BLANK else value for value in values]
-        for record, value in zip(ctx.records, values, strict=True):
-            record.values[key] = value
-        for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
-            _report_cell(ctx, ctx.records[i], field, raws[i], values[i])
-        if field.min is not None or field.max is not None:
-            for record, value in zip(ctx.records, values, strict=True):
-                if out_of_range := check_range(field, value):
-                    ctx.report(out_of_range[0], record, key, value, expected=out_of_range[1])
-    # Every cell is now in a record, a finding or ctx.totals: the sheet's cells go, so a file
-    # of a million rows is not held twice (the annotated copy reads the file again).
-    located.sheet.rows = []
+        for start in range(0, len(data), PIECE_ROWS):  # a million bad cells: a piece at a time
+            _read_column(ctx, ctx.spec.column(key), col, data[start:start + PIECE_ROWS],
+                         ctx.records[start:start + PIECE_ROWS], setting)
+    unmapped = sorted(set(range(width)) - set(index.values()))
+    for cells in data if unmapped else ():
+        for col in unmapped:
+            cells[col] = None
+
+
+def _read_column(ctx: SheetContext, field: Field, col: int, data: list[list[Any]],
+                 records: list[Record], setting: Setting) -> None:
+    """One column of some rows parsed in place, each cell that does not read reported."""
+    raws = _column_raws(ctx.located, data, records, col)
+    values = _parsed_column(field, raws, setting)
+    if field.type == "id_number" and "id_type" in ctx.located.columns:
+        values = _by_document(records, raws, values)
+    if not field.required:  # a blank optional cell is simply empty: no finding to make
+        values = [None if value is _BLANK else value for value in values]
+    for cells, value in zip(data, values, strict=True):
+        cells[col] = value
+    for i in [i for i, value in enumerate(values) if value.__class__ is _Problem]:
+        _report_cell(ctx, records[i], field, raws[i], values[i])
+    if field.min is not None or field.max is not None:
+        for record, value in zip(records, values, strict=True):
+            if out_of_range := check_range(field, value):
+                ctx.report(out_of_range[0], record, field.key, value, expected=out_of_range[1])
+
+
+def _cells_of(row: list[Any], width: int) -> list[Any]:
+    """A sheet row as a record's cells: exactly ``width`` long."""
+    if len(row) < width:
+        row.extend([None] * (width - len(row)))
+    elif len(row) > width:
+        del row[width:]
+    return row
 
 
 def _column_raws(located: Any, data: list[list[Any]], records: list[Record],
@@ -433,7 +456,7 @@ def _by_document(records: list[Record], raws: list[Any], values: list[Any]) -> l
     its number is checked against that document's format, never GB 11643."""
     out = list(values)
     for i, record in enumerate(records):
-        kind = record.values.get("id_type")
+        kind = record.get("id_type")
         if kind in (None, RESIDENT_ID) or raws[i] is None or raws[i].__class__ is _CellError \
                 or raws[i] is _NO_VALUE or (isinstance(raws[i], str) and is_blank(raws[i])):
             continue
@@ -506,7 +529,7 @@ def _parse_cell(field: Field, setting: Setting, key: tuple[type, Any]) -> Any:
 def _report_cell(ctx: SheetContext, record: Record, field: Field, raw: Any,
                  problem: _Problem) -> None:
     """The finding for a cell that did not read as a value; the record holds None there."""
-    record.values[field.key] = None
+    record.set(field.key, None)
     if raw.__class__ is _CellError:
         ctx.report("cell_error", record, field.key, raw.shown)
         record.keep_raw(field.key, raw.shown)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from ..consolidate.workbook import (
     add_run_facts,
 )
 from ..errors import ToolkitError, UsageError
-from ..findings import ERROR, Finding, file_of, finding
+from ..findings import ERROR, MORE, Finding, catalog, file_of, finding
 from ..integrity import Digest, file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
@@ -59,7 +59,7 @@ from ..spec import TEMPLATE_IDS, load_spec
 from .formats import misleading
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
-from .scan import Tally, check_findings, scan_detail
+from .scan import ListedCodes, Tally, check_findings, scan_detail
 from .scan import heads as detail_heads
 from .totals import branch_rows, check_summary
 
@@ -321,15 +321,19 @@ def _row_counts(file: str, manifest: Manifest, tally: Tally, branches: set[str])
     return out
 
 
-def _error_codes(sheet: SheetData | None) -> dict[tuple[str, int], list[str]]:
-    """(source file, row) → the error codes 问题清单 lists there: what 状态 must say."""
-    codes: dict[tuple[str, int], list[str]] = defaultdict(list)
+def _error_codes(sheet: SheetData | None) -> ListedCodes:
+    """What 问题清单 lists: each (source file, row)'s error codes, what 状态 must say, and
+    the codes a file has more of than it lists (a ``more_errors`` row names each)."""
+    listed = ListedCodes()
     error = STATUS["zh"][ERROR]
     for _, cells, _ in _list_rows(sheet, len(FINDINGS_HEADS)):
         digits = "".join(ch for ch in text(cells[2]) if ch.isdigit())
         if digits and text(cells[3]) == error:
-            codes[(text(cells[0]), int(digits))].append(text(cells[4]))
-    return codes
+            listed.rows[(text(cells[0]), int(digits))].append(text(cells[4]))
+        elif text(cells[4]) == MORE[ERROR]:
+            listed.capped[text(cells[0])].update(
+                code for code in text(cells[5]).replace("（", " ").split() if code in catalog())
+    return listed
 
 
 def _provenance(file: str, book: Workbook, manifest: Manifest, sources: Path,

@@ -138,7 +138,28 @@ class _Block:
                 number(cells[columns[key]]) or Decimal(0))
 
 
-def scan_detail(file: str, book: Workbook, template: str, codes: dict, digest: Digest,
+@dataclass
+class ListedCodes:
+    """The error codes 问题清单 lists per (source file, row), and per file the codes it has
+    more of than it lists (counted in one ``more_errors`` row, their rows not named)."""
+
+    rows: defaultdict = field(default_factory=lambda: defaultdict(list))
+    capped: defaultdict = field(default_factory=lambda: defaultdict(set))
+
+    def expected(self, source: str, row: int, status: str) -> str:
+        """What a row's 状态 must say: the codes listed at it, followed, in a file with
+        unlisted errors, by any of the codes counted there (which rows those are, only a
+        fresh consolidation from the sources can tell)."""
+        listed = self.rows.get((source, row), [])
+        shown = status.split(",") if status not in ("", "ok") else []
+        capped = self.capped.get(source)
+        if capped and shown[:len(listed)] == listed and len(shown) > len(listed) \
+                and set(shown[len(listed):]) <= capped:
+            return status
+        return ",".join(listed) or "ok"
+
+
+def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, digest: Digest,
                 tally: Tally) -> list[Finding]:
     """Every page of one template's detail sheet; findings for rows and totals."""
     spec, expected_heads = load_spec(template), heads(template)
@@ -230,11 +251,11 @@ def check_findings(file: str, sheet: str | None, r: int, cells: list[Any], check
 
 
 def _row(file: str, page: Any, r: int, cells: list[Any], status: Any, check: Any,
-         codes: dict, digest: Digest) -> list[Finding]:
+         codes: ListedCodes, digest: Digest) -> list[Finding]:
     """A data row's check (edits named by cell) and its 状态 against 问题清单."""
     digest.add(page.name, text(check))
     out = check_findings(file, page.name, r, cells, check)
-    expected = ",".join(codes.get((text(cells[-2]), int(number(cells[-1]) or 0)), [])) or "ok"
+    expected = codes.expected(text(cells[-2]), int(number(cells[-1]) or 0), text(status))
     if text(status) != expected:
         out.append(finding("verify_status_wrong", file, page.name, a1(r, len(cells)), None,
                            text(status), expected=expected))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..consolidate.formulas import (
+    COVERAGE_LABEL,
     FIRST_DATA_ROW,
     MISSING_MARK,
     SUMMARY_COLUMNS,
@@ -22,6 +23,7 @@ from ..consolidate.formulas import (
     TOTALLED,
     Parameters,
     SummaryFormulas,
+    coverage_note,
     normalize_formula,
     rank_of,
 )
@@ -91,7 +93,7 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
     figure of a template the branch did not send (``missing``: (branch, template), from 未报送)
     must show 未报送, not a number or a formula."""
     rows = branch_rows(sheet)
-    r = rows[-1] + 1 if rows else FIRST_DATA_ROW  # the totals row
+    total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
     pages = {t: names or [load_spec(t).title] for t, names in pages.items()}
     formulas = SummaryFormulas(pages, params, len(rows))
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
@@ -116,6 +118,7 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
             out += compare((file, sheet, r, c), labels[key], formula, expected[key],
                             SUMMARY_KIND[key])
             checked += 1
+    r = total_row
     if r < len(sheet.rows) and text(sheet.value(r, 0)) == "合计":
         for key in TOTALLED:
             c = SUMMARY_KEYS.index(key)
@@ -126,6 +129,11 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
             out += compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
                             total, "money")
             checked += 1
+        counts = {t: sum((branch, t) not in missing for branch in (
+            text(sheet.value(x, 0)) for x in rows)) for t in TEMPLATE_FIGURES}
+        out += compare((file, sheet, r + 1, 0), COVERAGE_LABEL, None, COVERAGE_LABEL, "text")
+        out += compare((file, sheet, r + 1, 1), COVERAGE_LABEL, None,
+                       coverage_note(counts, len(rows)), "text")
     return out + _outside(file, sheet, rows, expected_rows), checked
 
 
@@ -140,8 +148,9 @@ def _marked(where: tuple[str, SheetData, int, int], label: str) -> list[Finding]
 
 def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict]) -> list[Finding]:
     """Cells of 汇总 unionkit never writes: beside the title, right of 行校验, the assessment
-    columns of a branch that sent no 考核评分, the totals row's untotalled columns, and any
-    row below it. A figure there is what an auditor would read as part of the table."""
+    columns of a branch that sent no 考核评分, the totals row's untotalled columns, the
+    coverage row's others, and any row below it. A figure there is what an auditor would read
+    as part of the table."""
     check_col = len(SUMMARY_COLUMNS)
     total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
     totalled = {0, *(SUMMARY_KEYS.index(k) for k in TOTALLED)}
@@ -152,8 +161,9 @@ def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict])
         for c, value in enumerate(row):
             if value in (None, "") or (r == 0 and c == 0):
                 continue
-            if r == 0 or c > check_col or r > total_row \
+            if r == 0 or c > check_col or r > total_row + 1 \
                     or (r == total_row and c not in totalled) \
+                    or (r == total_row + 1 and c > 1) \
                     or (blank.get(r) and c in unassessed):
                 out.append(finding("verify_cell_outside", file, sheet.name, a1(r, c), None,
                                    text(value)))
