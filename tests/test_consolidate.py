@@ -202,7 +202,10 @@ def test_equal_dates_are_a_tie(tmp_path, sample_config):
 
     for name in ("FH02_二车间分会_会费收缴_2026-10.xlsx", "FH02_二车间分会_会员名册_2026-10.xlsx"):
         shutil.copy(INBOX / name, tmp_path / name)
-    shutil.copy(INBOX / "FH02_二车间分会_会费收缴_2026-10.xlsx", tmp_path / "copy.xlsx")
+    copy = tmp_path / "copy.xlsx"  # another version (one 备注 more), the same 填报日期
+    book = openpyxl.load_workbook(INBOX / "FH02_二车间分会_会费收缴_2026-10.xlsx")
+    book.worksheets[0].cell(1, 30).value = "另一版本"
+    book.save(copy)
     result = consolidate(tmp_path, sample_config)
     codes = [f.code for f in result.report.findings() if f.code == "duplicate_submission"]
     assert len(codes) == 2

@@ -248,6 +248,71 @@ def test_a_total_that_does_not_tie_out_is_a_discrepancy(tmp_path):
     assert ("verify_value_wrong", f"K{row}") in found
 
 
+def test_one_file_under_two_names_is_one_submission(tmp_path):
+    """FH01's ledger copied as 副本: the same content is not a duplicate (no error for either,
+    no tie); the copy is listed as replaced by the first and counts nowhere."""
+    inbox = copied(tmp_path)
+    shutil.copy(inbox / LEDGER, inbox / f"副本 {LEDGER}")
+    result = consolidate(inbox, config())
+    assert "duplicate_submission" not in {f.code for f in result.report.findings()}
+    assert result.chosen[("FH01", "ledger")].path == LEDGER
+    assert [(old.path, new.path) for old, new in result.superseded
+            if new.path == LEDGER] == [(f"副本 {LEDGER}", LEDGER)]
+    assert result.counts() == consolidate(INBOX, config()).counts()
+
+
+def test_a_yearly_assessment_is_expected_once_a_year(tmp_path):
+    """FH01 sent its 2026 考核评分 in an earlier inbox the register saw: a later inbox without
+    it does not list it as 未报送; FH03, which has not sent it this year, is still listed."""
+    db, inbox, runner = tmp_path / "r.db", copied(tmp_path), CliRunner()
+
+    def missing_after(name: str) -> set[tuple[str, str]]:
+        out = tmp_path / name
+        result = runner.invoke(cli, ["consolidate", str(inbox), "--config", CONFIG,
+                                     "--out", str(out), "--register", str(db)])
+        assert result.exit_code == 1, result.output
+        assert verify_workbook(out, config()).errors == 0
+        return {(r[0].value, r[3].value) for r in openpyxl.load_workbook(out)["未报送"].iter_rows(
+            min_row=2) if r[0].value}
+
+    (inbox / "FH03_铸造车间分会_考核评分_2026.xlsx").unlink()
+    assert ("FH03", "考核评分") in missing_after("a.xlsx")
+    (inbox / "FH01_一车间分会_考核评分_2026.xlsx").unlink()
+    later = missing_after("b.xlsx")
+    assert ("FH03", "考核评分") in later and ("FH01", "考核评分") not in later
+
+
+def test_a_join_dated_outside_the_period_is_not_the_periods_join(tmp_path):
+    """FH07's roster holds a 入会 dated 2025-03-12 in its 2026-10 roster: a warning at the
+    date, and 汇总's 本期入会/转入 (formula and cached value) counts one fewer; LibreOffice
+    recalculates the formula to the same figure."""
+    from datetime import date
+
+    from tests.test_consolidate import _assert_recalculates
+
+    inbox = copied(tmp_path)
+    roster = inbox / "FH07_技术中心分会_会员名册_2026-10.xlsx"
+    book = openpyxl.load_workbook(roster)
+    ws = book.worksheets[0]
+    head = next(r for r in ws.iter_rows() if any(c.value == "会籍变化类型" for c in r))
+    kind, when = (next(c.column for c in head if c.value == label)
+                  for label in ("会籍变化类型", "会籍变化日期"))
+    row = next(r[0].row for r in ws.iter_rows(min_row=head[0].row + 1)
+               if r[kind - 1].value == "入会")
+    ws.cell(row, when).value = date(2025, 3, 12)
+    book.save(roster)
+    before, after = consolidate(INBOX, config()), consolidate(inbox, config())
+    fh07 = after.chosen[("FH07", "roster")]
+    cell = f"{openpyxl.utils.get_column_letter(when)}{row}"
+    assert ("change_outside_period", cell) in {(f.code, f.cell) for f in fh07.findings}
+    joins = {s.code: s.joins for s in before.summaries}, {s.code: s.joins for s in after.summaries}
+    assert joins[1]["FH07"] == joins[0]["FH07"] - 1
+    out = tmp_path / "w.xlsx"
+    write_workbook(after, config(), out, {"period": "2026-10"})
+    assert verify_workbook(out, config()).errors == 0
+    _assert_recalculates(out, tmp_path)
+
+
 def test_an_opening_balance_must_equal_last_months_closing():
     from toolkit.consolidate import check_continuity
 

@@ -137,6 +137,7 @@ def test_matrix_supersedes_and_flags_ties():
               "filed_on": "2026-11-03"},
              {"branch": "FH02", "template": "dues", "status": "ok", "path": "b",
               "filed_on": "2026-11-03"}]
+    files = [{**f, "sha256": f["path"] * 8, "last_seen": "2026-11-06"} for f in files]
     matrix = submission_matrix(files, ["FH01", "FH02"], ["dues", "ledger"])
     assert (matrix[("FH01", "dues")].status, matrix[("FH01", "dues")].superseded) == ("ok", 1)
     assert matrix[("FH02", "dues")].status == "duplicate"
@@ -192,3 +193,16 @@ def test_no_register_and_missing_register(tmp_path, register_in_tmp):
     assert missing.exit_code == 2
 
 
+
+
+def test_the_same_file_seen_under_two_names_is_one_submission():
+    """A yearly 考核评分 dropped again into the next month's inbox is not a duplicate."""
+    from toolkit.register import submission_matrix
+
+    seen = {"sha256": "ab" * 32, "template": "assessment", "branch": "FH01", "period": "2026",
+            "filed_on": "2026-10-20", "status": "ok", "errors": 0, "warnings": 0}
+    files = [{**seen, "path": "2026-10/FH01_考核评分_2026.xlsx", "last_seen": "2026-10-21"},
+             {**seen, "path": "2026-11/FH01_考核评分_2026.xlsx", "last_seen": "2026-11-21"}]
+    slot = submission_matrix(files, ["FH01"], ["assessment"])[("FH01", "assessment")]
+    assert slot.status == "ok" and slot.path == "2026-11/FH01_考核评分_2026.xlsx"
+    assert slot.superseded == 0

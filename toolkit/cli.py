@@ -226,7 +226,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
     from .audit import growing_arrears
-    from .consolidate import check_continuity
+    from .consolidate import check_continuity, sent_earlier
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
     from .parallel import executor_for
@@ -254,6 +254,8 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                        "files name）", err=True)
         history = register.history_before(result.period) if register else {}
         check_continuity(result, history)
+        if register is not None:
+            sent_earlier(result, register.sent_in_year(result.period[:4]))
         errors, _ = result.counts()
         if strict and result.used_errors():
             click.echo(f"--strict: {result.used_errors()} errors in the files used, "

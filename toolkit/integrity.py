@@ -24,8 +24,9 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from .layout import EXCEL_EPOCH
+
 _FEN = Decimal("0.01")
-_EPOCH = date(1899, 12, 30)
 _HEX = [f"{byte:02x}" for byte in range(256)]
 
 
@@ -42,7 +43,7 @@ def canonical(value: object) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        value = (value - _EPOCH).days
+        value = (value - EXCEL_EPOCH).days
     if isinstance(value, float):
         value = Decimal(repr(value))  # not money math: a stored double read back as written
     if isinstance(value, int | Decimal):

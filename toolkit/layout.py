@@ -9,11 +9,14 @@ and computes the A1 position of every header value and data cell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from math import ceil
 
 from .spec import TemplateSpec
 
+#: Day 0 of Excel's serial dates (the 1900 system, counting its phantom 1900-02-29).
+EXCEL_EPOCH = date(1899, 12, 30)
 PAIRS_PER_ROW = 3
 MIN_BLOCK_ROWS = 3
 #: Data validation and formats cover this many data rows in a blank template.

@@ -302,6 +302,15 @@ class Register:
             latest_by_path[row[0]] = dict(zip(keys, row, strict=True))
         return list(latest_by_path.values())
 
+    def sent_in_year(self, year: str) -> set[tuple[str, str]]:
+        """(branch, template) of every recognised file of a yearly template seen for
+        ``year`` (a 考核评分 sent in an earlier month's inbox)."""
+        rows = self.db.execute(
+            "SELECT DISTINCT branch, template FROM files WHERE period = ? AND template IS NOT "
+            "NULL AND branch IS NOT NULL AND status NOT IN ('unreadable', 'unrecognized')",
+            (year,)).fetchall()
+        return {(branch, template) for branch, template in rows}
+
     def figures(self, branch: str | None = None) -> dict[str, dict[str, Any]]:
         """period → figures (one branch's, or the federation's totals)."""
         out: dict[str, dict[str, Any]] = {}
@@ -367,7 +376,9 @@ def submission_matrix(files: list[dict[str, Any]], branches: list[str],
     matrix = {}
     for branch in branches:
         for template in templates:
-            found = slots.get((branch, template), [])
+            # the same file seen under two names (next month's inbox) is one submission
+            found = list({f["sha256"]: f for f in sorted(
+                slots.get((branch, template), []), key=lambda f: f["last_seen"])}.values())
             if not found:
                 matrix[(branch, template)] = SlotStatus("missing")
                 continue

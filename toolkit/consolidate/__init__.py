@@ -28,8 +28,8 @@ from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import PIECE_ROWS, Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
-from ..validate.rules import OUTFLOWS
-from .formulas import JOINS, TEMPLATE_FIGURES, rank_of
+from ..validate.rules import JOINS, OUTFLOWS, outside_period
+from .formulas import TEMPLATE_FIGURES, rank_of
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -185,7 +185,10 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
         else:
             excluded.append(f)
     chosen, superseded = {}, []
-    for (branch, template), files in sorted(groups.items()):
+    for (branch, template), found in sorted(groups.items()):
+        files = _distinct(found)  # one file copied under two names is one submission
+        superseded += [(f, files[_content(f)]) for f in found if files[_content(f)] is not f]
+        files = list(files.values())
         winner = latest(files)
         if winner is None and len(files) > 1:
             top = max(f.filed_on for f in files if f.filed_on) if any(f.filed_on for f in files) \
@@ -197,6 +200,18 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
         chosen[(branch, template)] = winner
         superseded += [(f, winner) for f in files if f is not winner]
     return chosen, superseded, excluded
+
+
+def _distinct(files: list[FileReport]) -> dict[str, FileReport]:
+    """A slot's files by content (SHA-256): the first by name of each."""
+    out: dict[str, FileReport] = {}
+    for f in sorted(files, key=lambda f: f.path):
+        out.setdefault(_content(f), f)
+    return out
+
+
+def _content(f: FileReport) -> str:
+    return f.sha256 or f.path
 
 
 def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
@@ -229,13 +244,16 @@ def _sum(records: list, key: str) -> Decimal:
     return sum((r.get(key) or ZERO for r in records), ZERO)
 
 
-def file_totals(template: str, records: list) -> dict[str, Any]:
-    """One file's figures for 汇总, computed where its rows are (the worker)."""
+def file_totals(template: str, records: list, period: str | None = None) -> dict[str, Any]:
+    """One file's figures for 汇总, computed where its rows are (the worker). A join or
+    outflow dated outside the period is not one of the period's."""
     if template == "roster":
         staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
+        events = [r.get("change_type") for r in records
+                  if not outside_period(r.get("change_date"), period)]
         return {"members": len(staying),
-                "joins": sum(r.get("change_type") in JOINS for r in records),
-                "outflows": len(records) - len(staying),
+                "joins": sum(change in JOINS for change in events),
+                "outflows": sum(change in OUTFLOWS for change in events),
                 "activists": sum(r.get("activist") == "是" for r in staying)}
     if template == "dues":
         return {"dues_due": _sum(records, "dues_due"), "dues_paid": _sum(records, "dues_paid")}
@@ -255,7 +273,7 @@ def extract(report: FileReport) -> None:
     figures, and its detail rows rendered for the workbook. Of the rows themselves only a
     ledger's go on (the audit reads them); the rest would be pickled for nothing."""
     if report.template is not None:
-        report.extras["totals"] = file_totals(report.template, report.records)
+        report.extras["totals"] = file_totals(report.template, report.records, report.period)
         render_detail(report)
     if report.template == "dues":
         for start in range(0, len(report.records), PIECE_ROWS):
@@ -303,6 +321,20 @@ def check_continuity(result: Consolidation, history: dict[str, dict[str, dict]])
                                            "opening", opening, expected=closing, period=before))
     for s in result.summaries:
         _count(s, result.chosen)
+
+
+def _unreported(summaries: list[BranchSummary], missing: list[tuple[Branch, str]]) -> None:
+    for s in summaries:
+        s.unreported = frozenset(t for b, t in missing if b.code == s.code)
+
+
+def sent_earlier(result: Consolidation, sent: set[tuple[str, str]]) -> None:
+    """A yearly template (考核评分) a branch already sent this year, as the register saw it
+    in an earlier month's inbox (``sent``: (branch, template)), is not missing this month:
+    it is expected once a year. Its figures are not this month's, so 汇总 leaves them blank."""
+    result.missing = [(b, t) for b, t in result.missing
+                      if load_spec(t).period != "year" or (b.code, t) not in sent]
+    _unreported(result.summaries, result.missing)
 
 
 def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
@@ -357,8 +389,7 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
         if s.score is not None:
             s.rank = rank_of(s.score, s.vetoes > 0, field)
     missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
-    for s in summaries:
-        s.unreported = frozenset(t for b, t in missing if b.code == s.code)
+    _unreported(summaries, missing)
     flags = audit(_audit_rows(chosen, summaries), config)
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..layout import col_letter
+from ..layout import EXCEL_EPOCH, col_letter
+from ..read.normalize import period_bounds
 from ..spec import load_spec
-from ..validate.rules import OUTFLOWS
+from ..validate.rules import JOINS, OUTFLOWS
 
-JOINS = ("入会", "转入")
 FIRST_DATA_ROW = 2  # 0-based: a title row, a header row, then data
 
 SUMMARY_COLUMNS = (
@@ -150,9 +150,23 @@ class Parameters:
 class SummaryFormulas:
     """The formula of each derived 汇总 cell, given the detail sheets' pages."""
 
-    def __init__(self, pages: dict[str, Sequence[str]], params: Parameters, branches: int):
+    def __init__(self, pages: dict[str, Sequence[str]], params: Parameters, branches: int,
+                 period: str | None = None):
         self.pages, self.params = pages, params
         self.first, self.last = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + branches  # 1-based rows
+        self.bounds = tuple((d - EXCEL_EPOCH).days for d in period_bounds(period)) if period \
+            else None  # the period's first and last day as serials
+
+    def _events(self, n: int, change: str) -> str:
+        """Rows of one 会籍变化类型 that are the period's: those dated outside it taken away
+        (:func:`~toolkit.validate.rules.outside_period`; a blank date counts)."""
+        kind = ',{p}!${change_type}:${change_type},"' + change + '"'
+        if self.bounds is None:
+            return self._count(n, kind)
+        dated = kind + ",{p}!${change_date}:${change_date},"
+        before = self._count(n, f'{dated}"<{self.bounds[0]}"')
+        after = self._count(n, f'{dated}">{self.bounds[1]}"')
+        return f"({self._count(n, kind)})-({before})-({after})"
 
     def _count(self, n: int, conditions: str) -> str:
         roster = detail_letters("roster")
@@ -173,8 +187,8 @@ class SummaryFormulas:
         veto = detail_letters("assessment")["veto"]
         by_key = {
             "members": lambda: self._count(n, staying),
-            "joins": lambda: "+".join(self._count(n, f'{change}"{t}"') for t in JOINS),
-            "outflows": lambda: "+".join(self._count(n, f'{change}"{t}"') for t in OUTFLOWS),
+            "joins": lambda: "+".join(self._events(n, t) for t in JOINS),
+            "outflows": lambda: "+".join(self._events(n, t) for t in OUTFLOWS),
             "activists": lambda: self._count(n, activist + staying),
             "share": lambda: f"IF({L['members']}=0,0,{L['activists']}/{L['members']})",
             "dues_due": lambda: self._sumifs("dues", "dues_due", n),

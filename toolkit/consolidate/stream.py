@@ -35,6 +35,7 @@ from xlsxwriter.xmlwriter import XMLwriter
 
 from ..findings import FileReport
 from ..integrity import canonical, cell_mark, check_of
+from ..layout import EXCEL_EPOCH
 from ..memo import Memos
 from ..money import excel_number
 from ..parallel import default_workers
@@ -47,7 +48,6 @@ STYLE_KINDS = ("text", "int", "money", "points", "date")
 STYLE = {kind: i + 1 for i, kind in enumerate(STYLE_KINDS)}
 ROW = "\x00"  # stands for the row number; raw control characters never survive escaping
 _ROW = ROW.encode()
-_EPOCH = date(1899, 12, 30)
 _XML_SPECIAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LETTERS = [xl_col_to_name(c) for c in range(64)]
 _TEXT = STYLE["text"]
@@ -174,7 +174,7 @@ def _body(value: Any, kind: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return f' s="{STYLE["date"]}"><v>{(value - _EPOCH).days}</v></c>'
+        return f' s="{STYLE["date"]}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
     if isinstance(value, int) and not isinstance(value, bool):
         return f' s="{STYLE["int"]}"><v>{value}</v></c>'
     return _string_body(str(value))

@@ -555,7 +555,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         pages = {}
         for template in TEMPLATE_IDS:
             pages[template] = _detail_sheet(book, fmt, result, template, digest, max_rows)
-        formulas = SummaryFormulas(pages, params, len(result.summaries))
+        formulas = SummaryFormulas(pages, params, len(result.summaries), result.period)
         _findings_sheet(book, fmt, result, checked)
         _audit_sheet(book, fmt, result, checked)
         _missing_sheet(book, fmt, result, checked)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..layout import EXCEL_EPOCH
 from ..money import decimal_from_cell
 
 
@@ -167,7 +168,6 @@ def parse_money(value: Any) -> Decimal:
     return fen
 
 
-_EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
@@ -178,7 +178,7 @@ def serial_to_date(serial: float, date1904: bool = False) -> date:
     """An Excel serial day number (1900 system, or 1904 when the workbook says so) as a date."""
     if date1904:
         return date(1904, 1, 1) + timedelta(days=int(serial))
-    return _EXCEL_EPOCH + timedelta(days=int(serial))
+    return EXCEL_EPOCH + timedelta(days=int(serial))
 
 
 #: A number in this range in a General-format date cell is a year the clerk typed (入会日期 =
@@ -206,7 +206,7 @@ def _date(value: Any, date1904: bool) -> date:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        serial = (value - _EXCEL_EPOCH).days
+        serial = (value - EXCEL_EPOCH).days
         if serial in YEAR_RANGE:  # 2024 typed into a date-formatted cell shows as 1905-07-16
             raise BadValue("date_year_only", year=serial)
         return value

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from ..errors import SpecError
 from ..ids import resident_id_birth_date, resident_id_gender
@@ -22,7 +23,17 @@ from .context import Record, SheetContext
 Rule = Callable[[SheetContext], None]
 RULES: dict[str, Rule] = {}
 OUTFLOWS = ("转出", "除名", "退会")
+JOINS = ("入会", "转入")
 NEEDS_DETAIL = (*OUTFLOWS, "保留")
+
+
+def outside_period(when: Any, period: str | None) -> bool:
+    """Whether a roster row's 会籍变化日期 lies outside the period, so its join or outflow is
+    not one of the period's (a blank or unreadable date says nothing: the event counts)."""
+    if not period or not isinstance(when, date):
+        return False
+    start, end = period_bounds(period)
+    return not start <= when <= end
 
 
 def rule(name: str) -> Callable[[Rule], Rule]:
@@ -100,6 +111,11 @@ def roster_change_detail(ctx: SheetContext) -> None:
         for key in ("change_date", "change_reason"):
             if r.get(key) in (None, "") and key not in r.bad and key in ctx.located.columns:
                 ctx.report("change_detail_missing", r, key, change)
+    for r in ctx.records:
+        change, when = r.get("change_type"), r.get("change_date")
+        if change in (*JOINS, *OUTFLOWS) and outside_period(when, ctx.period):
+            ctx.report("change_outside_period", r, "change_date", when, change=change,
+                       period=ctx.period)
 
 
 @rule("roster_activist_share")

@@ -124,7 +124,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     result = Verification(str(path), file_sha256(path), manifest.period, manifest.digest, "")
     findings = result.findings
     findings += _structure(name, book)
-    digest, tally = Digest(), Tally()
+    digest, tally = Digest(), Tally(period=manifest.period or None)
     findings += _summary_rows(name, book.sheet(SUMMARY), digest)
     codes = _error_codes(book.sheet(FINDINGS))
     for template in TEMPLATE_IDS:
@@ -146,7 +146,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     checked = tally.checked
     if book.sheet(SUMMARY) is not None:
         more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params,
-                                _missing(book.sheet(MISSING)))
+                                _missing(book.sheet(MISSING)), manifest.period or None)
         findings += more
         checked += n
     uncalculated = sum(book.uncalculated.values())

@@ -16,7 +16,6 @@ from typing import Any
 
 from ..consolidate.formulas import (
     FIRST_DATA_ROW,
-    JOINS,
     detail_letters,
     detail_sums,
     page_spans,
@@ -27,7 +26,7 @@ from ..findings import Finding, finding
 from ..integrity import Digest, changed_cells
 from ..layout import a1
 from ..spec import load_spec
-from ..validate.rules import OUTFLOWS
+from ..validate.rules import JOINS, OUTFLOWS, outside_period
 from .layout import number, text, typed
 from .reader import Workbook
 from .totals import compare
@@ -57,6 +56,7 @@ class Tally:
     pages: dict[str, list[str]] = field(default_factory=dict)  # template → page names
     rows: int = 0
     checked: int = 0  # subtotals and totals checked
+    period: str | None = None  # the workbook's: a join or outflow dated outside is not its
 
     def add(self, template: str, values: dict[str, Any]) -> None:
         branch = values["branch"]
@@ -65,10 +65,12 @@ class Tally:
         self.branch_rows[branch] += 1
         self.rows += 1
         if template == "roster":
-            staying = values.get("change_type") not in OUTFLOWS
+            change = values.get("change_type")
+            staying = change not in OUTFLOWS
+            counted = not outside_period(values.get("change_date"), self.period)
             fig["members"] += staying
-            fig["joins"] += values.get("change_type") in JOINS
-            fig["outflows"] += not staying
+            fig["joins"] += counted and change in JOINS
+            fig["outflows"] += counted and not staying
             fig["activists"] += staying and values.get("activist") == "是"
             self.members[branch] += staying
         elif template == "assessment":

@@ -87,7 +87,8 @@ def branch_rows(sheet: SheetData | None) -> list[int]:
 
 def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]],
                   pages: dict[str, list[str]], params: Parameters,
-                  missing: set[tuple[str, str]] = frozenset()) -> tuple[list[Finding], int]:
+                  missing: set[tuple[str, str]] = frozenset(),
+                  period: str | None = None) -> tuple[list[Finding], int]:
     """Every derived 汇总 cell and the totals row, against the figures the detail scan
     recomputed (``figures``: branch → figures; ``pages``: template → detail page names). A
     figure of a template the branch did not send (``missing``: (branch, template), from 未报送)
@@ -95,7 +96,7 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
     rows = branch_rows(sheet)
     total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
     pages = {t: names or [load_spec(t).title] for t, names in pages.items()}
-    formulas = SummaryFormulas(pages, params, len(rows))
+    formulas = SummaryFormulas(pages, params, len(rows), period)
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
                      for r in rows]
     marked = [{key for t, keys in TEMPLATE_FIGURES.items()
