@@ -313,6 +313,37 @@ def test_a_join_dated_outside_the_period_is_not_the_periods_join(tmp_path):
     _assert_recalculates(out, tmp_path)
 
 
+@pytest.mark.parametrize(("policy", "less"), [("cap", 2), ("exclude", 12), ("as_is", 0)])
+def test_a_score_above_its_maximum_counts_as_the_policy_says(tmp_path, policy, less):
+    """FH08 scored 12 on a 10-point item (an error on its file): 汇总 counts the item as 10
+    (cap, the default), 0 (exclude) or 12 (as_is); the 说明 row names FH08 under cap and
+    exclude, and the workbook verifies under each."""
+    import dataclasses
+
+    federation = dataclasses.replace(config(), over_max=policy)
+    typed = {s.code: s.score for s in consolidate(INBOX, dataclasses.replace(
+        config(), over_max="as_is")).summaries}
+    result = consolidate(INBOX, federation)
+    fh08 = next(s for s in result.summaries if s.code == "FH08")
+    assert fh08.score == typed["FH08"] - less and fh08.over_max == 1
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, federation, out, {})
+    summary = openpyxl.load_workbook(out)["汇总"]
+    note = summary.cell(totals_row(summary) + 1, 2).value
+    assert ("FH08（1 项）" in note) is True
+    assert verify_workbook(out, federation).errors == 0
+
+
+def test_an_unknown_score_policy_is_refused(tmp_path):
+    from toolkit.config import load_config
+    from toolkit.errors import ConfigError
+
+    path = tmp_path / "federation.toml"
+    path.write_text('[assessment]\nover_max = "round"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="over_max"):
+        load_config(path)
+
+
 def test_an_opening_balance_must_equal_last_months_closing():
     from toolkit.consolidate import check_continuity
 

@@ -103,6 +103,7 @@ class FederationConfig:
     indicators: tuple[Indicator, ...]
     branches: tuple[Branch, ...]
     register_path: Path | None = None
+    over_max: str = "cap"  # how 汇总 counts a 考评分 above its item's 分值 (OVER_MAX)
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: frozenset[date] = frozenset()
     source: str = "builtin"
@@ -163,6 +164,7 @@ _RANGES = (
     ("dues.unpaid_months_withdrawal", "unpaid_months_withdrawal", 1, 1200, True),
 )
 ACCOUNT_KINDS = ("income", "expenditure", "net_assets")
+OVER_MAX = ("cap", "exclude", "as_is")
 
 
 def _check(config: FederationConfig) -> FederationConfig:
@@ -248,6 +250,10 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
                            for g in assessment["grades"]), key=lambda g: -g.min))
     if not grades or grades[-1].min > 0:
         raise ConfigError("assessment.grades must include a grade with min = 0")
+    over_max = str(assessment.get("over_max", "cap"))
+    if over_max not in OVER_MAX:
+        raise ConfigError(f"assessment.over_max must be one of {', '.join(OVER_MAX)}, "
+                          f"not {over_max!r}")
     return FederationConfig(
         name=raw["federation"]["name"],
         dues_rate=_decimal(dues, "rate", "dues"),
@@ -270,6 +276,7 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         indicators=indicators,
         branches=branches,
         register_path=_register_path(raw.get("register", {}), base_dir),
+        over_max=over_max,
         holidays=_holidays(raw.get("calendar", {})),
         workdays=frozenset(_day(d, "calendar.workdays")
                            for d in raw.get("calendar", {}).get("workdays", [])),

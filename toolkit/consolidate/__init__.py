@@ -29,7 +29,7 @@ from ..spool import PIECE_ROWS, Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import JOINS, OUTFLOWS, outside_period
-from .formulas import TEMPLATE_FIGURES, rank_of
+from .formulas import TEMPLATE_FIGURES, Parameters, above_max, rank_of
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -58,6 +58,7 @@ class BranchSummary:
     expense: Decimal = ZERO
     closing: Decimal = ZERO
     score: Decimal | None = None
+    over_max: int = 0  # items whose 考评分 is above their 分值
     vetoes: int = 0
     grade: str = ""
     rank: int | None = None
@@ -261,9 +262,8 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
         return {"income": _sum(records, "income"), "expense": _sum(records, "expense"),
                 "dues_income": _sum([r for r in records if r.get("account_code") == "401"],
                                     "income")}
-    if template == "assessment":
-        return {"score": sum((r.get("review_score") or Decimal(0) for r in records),
-                             Decimal(0)).quantize(Decimal("0.1")),
+    if template == "assessment":  # scored in the parent, under the federation's policy
+        return {"scored": [(r.get("points"), r.get("review_score")) for r in records],
                 "vetoes": sum(r.get("veto") == "是" for r in records)}
     return {}
 
@@ -358,6 +358,10 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
         s.opening = ledger.header.get("opening") or ZERO
         s.closing = s.opening + s.income - s.expense
     if assess:
+        scored, params = _totals(assess)["scored"], Parameters.from_config(config)
+        s.score = sum((params.counted_score(p, v) for p, v in scored),
+                      Decimal(0)).quantize(Decimal("0.1"))
+        s.over_max = sum(above_max(p, v) for p, v in scored)
         s.grade = config.grade_for(s.score, s.vetoes > 0)
     return s
 

@@ -55,12 +55,21 @@ TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due"
 COVERAGE_LABEL = "说明"
 
 
-def coverage_note(counts: dict[str, int], branches: int) -> str:
+OVER_MAX_NOTE = {"cap": "按分值计", "exclude": "不计分", "as_is": "按所填分数计"}
+
+
+def coverage_note(counts: dict[str, int], branches: int,
+                  over_max: Sequence[tuple[str, int]] = (), policy: str = "cap") -> str:
     """The note beside :data:`COVERAGE_LABEL`: ``counts`` is each template's reporting branches
-    (of :data:`TEMPLATE_FIGURES`)."""
+    (of :data:`TEMPLATE_FIGURES`); ``over_max``, the branches (code, items) whose 考评得分
+    holds a 考评分 above its 分值, counted as ``policy`` says."""
     parts = "，".join(f"{load_spec(t).title} {counts.get(t, 0)}/{branches}"
                      for t in TEMPLATE_FIGURES)
-    return f"合计只含报送了该表的分会：{parts}；未报送的分会在其列中显示“{MISSING_MARK}”。"
+    note = f"合计只含报送了该表的分会：{parts}；未报送的分会在其列中显示“{MISSING_MARK}”。"
+    if over_max:
+        named = "、".join(f"{code}（{n} 项）" for code, n in over_max)
+        note += f"考评分超过分值的项{OVER_MAX_NOTE[policy]}：{named}。"
+    return note
 
 
 def summary_letter(key: str) -> str:
@@ -131,20 +140,47 @@ class Parameters:
     fund_rate: Decimal
     upper_share: Decimal
     grades: tuple[tuple[Decimal, str], ...]  # (lowest score, grade), highest first
+    #: How a 考评分 above its item's 分值 counts (config ``assessment.over_max``), and the
+    #: scheme's distinct 分值, which the capped formula counts by. A workbook made before the
+    #: setting counted scores as typed.
+    over_max: str = "as_is"
+    points: tuple[Decimal, ...] = ()
 
     def to_dict(self) -> dict:
         return {"fund_rate": str(self.fund_rate), "upper_share": str(self.upper_share),
-                "grades": [[str(low), name] for low, name in self.grades]}
+                "grades": [[str(low), name] for low, name in self.grades],
+                "over_max": self.over_max, "points": [str(p) for p in self.points]}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Parameters:
         return cls(Decimal(raw["fund_rate"]), Decimal(raw["upper_share"]),
-                   tuple((Decimal(low), name) for low, name in raw["grades"]))
+                   tuple((Decimal(low), name) for low, name in raw["grades"]),
+                   raw.get("over_max", "as_is"), tuple(Decimal(p) for p in raw.get("points", ())))
 
     @classmethod
     def from_config(cls, config) -> Parameters:
         return cls(config.fund_rate, config.upper_share,
-                   tuple((g.min, g.name) for g in config.grades))
+                   tuple((g.min, g.name) for g in config.grades), config.over_max,
+                   tuple(sorted({i.points for i in config.indicators})))
+
+    def counted_score(self, points: object, score: object) -> Decimal:
+        """What one 考核评分 row adds to its branch's 考评得分. Under ``cap`` and ``exclude``
+        only rows whose 分值 is one of the scheme's count (a changed 分值 is an error of its
+        own), a score up to its 分值 as typed, one above it as the 分值 or as nothing."""
+        if not isinstance(score, Decimal):
+            return Decimal(0)
+        if self.over_max == "as_is":
+            return score
+        if not isinstance(points, Decimal) or points not in self.points:
+            return Decimal(0)
+        if score <= points:
+            return score
+        return points if self.over_max == "cap" else Decimal(0)
+
+
+def above_max(points: object, score: object) -> bool:
+    """Whether a 考核评分 row's 考评分 is above its 分值."""
+    return isinstance(points, Decimal) and isinstance(score, Decimal) and score > points
 
 
 class SummaryFormulas:
@@ -200,7 +236,7 @@ class SummaryFormulas:
             "income": lambda: self._sumifs("ledger", "income", n),
             "expense": lambda: self._sumifs("ledger", "expense", n),
             "closing": lambda: f"{L['opening']}+{L['income']}-{L['expense']}",
-            "score": lambda: self._sumifs("assessment", "review_score", n),
+            "score": lambda: self._score(n),
             "vetoes": lambda: "+".join(
                 f'COUNTIFS({quoted(p)}!$A:$A,$A{n},{quoted(p)}!${veto}:${veto},"是")'
                 for p in self.pages["assessment"]),
@@ -209,6 +245,24 @@ class SummaryFormulas:
         }
         build = by_key.get(key)
         return None if build is None else "=" + build()
+
+    def _score(self, n: int) -> str:
+        """考评得分 under the policy for scores above their 分值
+        (:meth:`Parameters.counted_score`), with SUMIFS and COUNTIFS alone: a score cell the
+        clerk typed as text is skipped, never an error."""
+        if self.params.over_max == "as_is":
+            return self._sumifs("assessment", "review_score", n)
+        cols = detail_letters("assessment")
+        g, f = cols["review_score"], cols["points"]
+        terms = []
+        for p in self.pages["assessment"]:
+            q = quoted(p)
+            where = f"{q}!$A:$A,$A{n},{q}!${f}:${f},"
+            for v in self.params.points:
+                terms.append(f'SUMIFS({q}!${g}:${g},{where}{v},{q}!${g}:${g},"<={v}")')
+                if self.params.over_max == "cap":
+                    terms.append(f'{v}*COUNTIFS({where}{v},{q}!${g}:${g},">{v}")')
+        return "+".join(terms) or "0"
 
     def _rank(self, score: str, vetoes: str) -> str:
         """A branch's place: among the branches without a 一票否决 by score; a vetoed branch

@@ -337,7 +337,7 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
         ws.write_formula(total, SUMMARY_KEYS.index(key), formulas.total(key),
                          fmt.sub_money if money else fmt.sub_int,
                          excel_number(cached) if money else int(cached))
-    _coverage_row(ws, fmt, result, total + 1)
+    _coverage_row(ws, fmt, result, config, total + 1)
     first, last = formulas.first, formulas.last
     errors, arrears = summary_letter("errors"), summary_letter("arrears")
     ws.conditional_format(f"{errors}{first}:{errors}{last}",
@@ -359,11 +359,12 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
     _charts(book, ws, first, last)
 
 
-def _coverage_row(ws: Any, fmt: _Formats, result: Consolidation, r: int) -> None:
+def _coverage_row(ws: Any, fmt: _Formats, result: Consolidation, config: Any, r: int) -> None:
     """Below 合计: of how many branches each template's totals are made."""
     ws.write_string(r, 0, COVERAGE_LABEL, fmt.text)
+    over = [(s.code, s.over_max) for s in result.summaries if s.over_max]
     ws.merge_range(r, 1, r, len(SUMMARY_COLUMNS) - 1, coverage_note(
-        coverage(result.summaries), len(result.summaries)), fmt.text)
+        coverage(result.summaries), len(result.summaries), over, config.over_max), fmt.text)
 
 
 def coverage(summaries: list[BranchSummary]) -> dict[str, int]:

@@ -124,7 +124,7 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     result = Verification(str(path), file_sha256(path), manifest.period, manifest.digest, "")
     findings = result.findings
     findings += _structure(name, book)
-    digest, tally = Digest(), Tally(period=manifest.period or None)
+    digest, tally = Digest(), Tally(period=manifest.period or None, params=params)
     findings += _summary_rows(name, book.sheet(SUMMARY), digest)
     codes = _error_codes(book.sheet(FINDINGS))
     for template in TEMPLATE_IDS:

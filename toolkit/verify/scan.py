@@ -16,6 +16,8 @@ from typing import Any
 
 from ..consolidate.formulas import (
     FIRST_DATA_ROW,
+    Parameters,
+    above_max,
     detail_letters,
     detail_sums,
     page_spans,
@@ -34,7 +36,11 @@ from .totals import compare
 #: What the audit needs of a paid dues line (kept small: a federation has millions).
 DUES_KEYS = ("id_number", "name", "dues_paid", "branch", "file", "row")
 FIGURE_SUMS = (("dues_due", "dues_due"), ("dues_paid", "dues_paid"), ("income", "income"),
-               ("expense", "expense"), ("review_score", "score"))
+               ("expense", "expense"))
+
+
+#: Scores counted as typed: the parameters of a workbook made before ``over_max``.
+AS_TYPED = Parameters(Decimal(0), Decimal(0), ())
 
 
 def _figures() -> defaultdict[str, Any]:
@@ -57,6 +63,7 @@ class Tally:
     rows: int = 0
     checked: int = 0  # subtotals and totals checked
     period: str | None = None  # the workbook's: a join or outflow dated outside is not its
+    params: Parameters | None = None  # how a 考评分 above its 分值 counts
 
     def add(self, template: str, values: dict[str, Any]) -> None:
         branch = values["branch"]
@@ -76,6 +83,9 @@ class Tally:
         elif template == "assessment":
             fig["assessed"] = True
             fig["vetoes"] += values.get("veto") == "是"
+            points, score = values.get("points"), values.get("review_score")
+            fig["score"] += (self.params or AS_TYPED).counted_score(points, score)
+            fig["over_max"] += above_max(points, score)
         elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
             self.collected[branch] += values["dues_paid"]
             if values.get("id_number") and values["dues_paid"]:

@@ -133,8 +133,10 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
         counts = {t: sum((branch, t) not in missing for branch in (
             text(sheet.value(x, 0)) for x in rows)) for t in TEMPLATE_FIGURES}
         out += compare((file, sheet, r + 1, 0), COVERAGE_LABEL, None, COVERAGE_LABEL, "text")
+        over = [(code, int(figures[code]["over_max"])) for code in
+                (text(sheet.value(x, 0)) for x in rows) if figures.get(code, {}).get("over_max")]
         out += compare((file, sheet, r + 1, 1), COVERAGE_LABEL, None,
-                       coverage_note(counts, len(rows)), "text")
+                       coverage_note(counts, len(rows), over, params.over_max), "text")
     return out + _outside(file, sheet, rows, expected_rows), checked
 
 
