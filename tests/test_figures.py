@@ -95,7 +95,7 @@ def test_one_error_count_everywhere(tmp_path):
     said = int(result.output.split(" errors")[0].rsplit(" ", 1)[1])
     book = openpyxl.load_workbook(out)
     summary, listed = book["汇总"], book["问题清单"]
-    per_branch = [summary.cell(r, 25).value for r in range(3, totals_row(summary))]
+    per_branch = [summary.cell(r, 26).value for r in range(3, totals_row(summary))]
     levels = [row[3].value for row in listed.iter_rows(min_row=2)]
     assert said == sum(per_branch) == levels.count("错误") == 13
     assert levels.count("已替代") == 1
@@ -213,13 +213,13 @@ def test_a_missing_ledger_reads_as_missing_not_zero(tmp_path):
     write_workbook(consolidate(INBOX, config()), config(), out, {})
     summary = openpyxl.load_workbook(out)["汇总"]
     row = next(c.row for c in summary["A"] if c.value == "FH07")
-    assert [summary.cell(row, c).value for c in range(17, 21)] == ["未报送"] * 4
+    assert [summary.cell(row, c).value for c in range(18, 22)] == ["未报送"] * 4
     assert verify_workbook(out, config()).errors == 0
     book = openpyxl.load_workbook(out)
-    book["汇总"].cell(row, 18).value = 0
+    book["汇总"].cell(row, 19).value = 0
     book.save(out)
     found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
-    assert ("verify_value_wrong", f"R{row}") in found or ("verify_cell_edited", f"R{row}") in found
+    assert ("verify_value_wrong", f"S{row}") in found or ("verify_cell_edited", f"S{row}") in found
 
 
 def test_the_totals_say_how_many_branches_they_cover(tmp_path):
@@ -342,6 +342,27 @@ def test_an_unknown_score_policy_is_refused(tmp_path):
     path.write_text('[assessment]\nover_max = "round"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="over_max"):
         load_config(path)
+
+
+def test_remitted_dues_follow_the_share_the_federation_sets(tmp_path):
+    """dues.remit_share = 0.3: each branch's 上缴会费 is ROUND(实缴会费 × 0.3, 2), in the
+    cached value, the formula LibreOffice recalculates, 合计 and verify."""
+    import dataclasses
+
+    from tests.test_consolidate import _assert_recalculates
+    from toolkit.money import round_fen
+
+    federation = dataclasses.replace(config(), remit_share=Decimal("0.3"))
+    result = consolidate(INBOX, federation)
+    assert all(s.remitted == round_fen(s.dues_paid * Decimal("0.3")) for s in result.summaries)
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, federation, out, {})
+    summary = openpyxl.load_workbook(out, data_only=True)["汇总"]
+    column = next(c.column for c in summary[2] if c.value == "上缴会费")
+    total = summary.cell(totals_row(summary), column).value
+    assert Decimal(str(total)) == sum(s.remitted for s in result.summaries) > 0
+    assert verify_workbook(out, federation).errors == 0
+    _assert_recalculates(out, tmp_path)
 
 
 def test_an_opening_balance_must_equal_last_months_closing():

@@ -21,7 +21,7 @@ from ..config import Branch, FederationConfig
 from ..errors import UsageError
 from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
-from ..money import fund_due, split_fund
+from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
 from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
@@ -49,6 +49,7 @@ class BranchSummary:
     activists: int = 0
     dues_due: Decimal = ZERO
     dues_paid: Decimal = ZERO
+    remitted: Decimal = ZERO  # dues_paid × dues.remit_share
     payroll: Decimal = ZERO
     fund: Decimal = ZERO
     fund_kept: Decimal = ZERO
@@ -351,6 +352,7 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
                 if hasattr(s, key):
                     setattr(s, key, value)
     if dues:
+        s.remitted = round_fen(s.dues_paid * config.remit_share)
         s.payroll = dues.header.get("payroll") or ZERO
         s.fund = fund_due(s.payroll, config.fund_rate)
         s.fund_kept, s.fund_upper = split_fund(s.fund, config.upper_share)

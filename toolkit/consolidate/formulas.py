@@ -25,7 +25,8 @@ SUMMARY_COLUMNS = (
     ("joins", "本期入会/转入", "int"), ("outflows", "本期转出/退会/除名", "int"),
     ("activists", "积极分子", "int"), ("share", "积极分子占比", "pct"),
     ("dues_due", "应缴会费", "money"), ("dues_paid", "实缴会费", "money"),
-    ("arrears", "欠缴会费", "money"), ("payroll", "工资总额", "money"),
+    ("arrears", "欠缴会费", "money"), ("remitted", "上缴会费", "money"),
+    ("payroll", "工资总额", "money"),
     ("fund", "应拨缴经费(2%)", "money"), ("fund_kept", "分会留成", "money"),
     ("fund_upper", "上解上级", "money"), ("opening", "期初余额", "money"),
     ("income", "本期收入", "money"), ("expense", "本期支出", "money"),
@@ -41,13 +42,14 @@ SUMMARY_VALUES = ("code", "name", "kind", "submitted", "payroll", "opening", "er
 #: not send it (missing is not zero; SUM skips the text, so 合计 covers the branches that did).
 TEMPLATE_FIGURES = {
     "roster": ("members", "joins", "outflows", "activists", "share"),
-    "dues": ("dues_due", "dues_paid", "arrears", "payroll", "fund", "fund_kept", "fund_upper"),
+    "dues": ("dues_due", "dues_paid", "arrears", "remitted", "payroll", "fund", "fund_kept",
+             "fund_upper"),
     "ledger": ("opening", "income", "expense", "closing"),
 }
 MISSING_MARK = "未报送"
 #: Columns with a 合计 (SUM) in the totals row.
 TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due", "dues_paid",
-            "arrears", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
+            "arrears", "remitted", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
             "expense", "closing", "errors", "warnings")
 
 #: The row below 合计 says of how many branches each template's totals are made (SUM skips
@@ -145,23 +147,26 @@ class Parameters:
     #: setting counted scores as typed.
     over_max: str = "as_is"
     points: tuple[Decimal, ...] = ()
+    remit_share: Decimal = Decimal(0)  # of dues paid, handed to the company union
 
     def to_dict(self) -> dict:
         return {"fund_rate": str(self.fund_rate), "upper_share": str(self.upper_share),
                 "grades": [[str(low), name] for low, name in self.grades],
-                "over_max": self.over_max, "points": [str(p) for p in self.points]}
+                "over_max": self.over_max, "points": [str(p) for p in self.points],
+                "remit_share": str(self.remit_share)}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Parameters:
         return cls(Decimal(raw["fund_rate"]), Decimal(raw["upper_share"]),
                    tuple((Decimal(low), name) for low, name in raw["grades"]),
-                   raw.get("over_max", "as_is"), tuple(Decimal(p) for p in raw.get("points", ())))
+                   raw.get("over_max", "as_is"), tuple(Decimal(p) for p in raw.get("points", ())),
+                   Decimal(raw.get("remit_share", "0")))
 
     @classmethod
     def from_config(cls, config) -> Parameters:
         return cls(config.fund_rate, config.upper_share,
                    tuple((g.min, g.name) for g in config.grades), config.over_max,
-                   tuple(sorted({i.points for i in config.indicators})))
+                   tuple(sorted({i.points for i in config.indicators})), config.remit_share)
 
     def counted_score(self, points: object, score: object) -> Decimal:
         """What one 考核评分 row adds to its branch's 考评得分. Under ``cap`` and ``exclude``
@@ -230,6 +235,7 @@ class SummaryFormulas:
             "dues_due": lambda: self._sumifs("dues", "dues_due", n),
             "dues_paid": lambda: self._sumifs("dues", "dues_paid", n),
             "arrears": lambda: f"{L['dues_due']}-{L['dues_paid']}",
+            "remitted": lambda: f"ROUND({L['dues_paid']}*{self.params.remit_share},2)",
             "fund": lambda: f"ROUND({L['payroll']}*{self.params.fund_rate},2)",
             "fund_upper": lambda: f"ROUND({L['fund']}*{self.params.upper_share},2)",
             "fund_kept": lambda: f"{L['fund']}-{L['fund_upper']}",

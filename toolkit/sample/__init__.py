@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..config import FederationConfig, load_config
 from ..templates import write_template
-from .federation import FEDERATION_NAME, PERIOD, Planted, Sample, build_sample
+from .federation import FEDERATION_NAME, PERIOD, FilePlan, Planted, Sample, build_sample
 from .xls import write_xls
 
 CONFIG_NAME = "federation.toml"
@@ -79,22 +79,27 @@ voucher gap the generated ledgers happen to contain).
 """
 
 
+def write_files(plans: list[FilePlan], config: FederationConfig, inbox: Path) -> None:
+    """Each planned file written as the clerk hands it in (``.xls`` by the BIFF writer)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        path = inbox / plan.name
+        if plan.fmt == "xls":
+            write_xls(plan.spec, path, FEDERATION_NAME + plan.spec.title, plan.header, plan.rows,
+                      plan.layout)
+        else:
+            write_template(plan.spec, config, path, plan.header, plan.rows, plan.layout)
+
+
 def write_sample(out_dir: Path, config: FederationConfig | None = None) -> Sample:
     """Write ``inbox/``, ``federation.toml`` and ``README.md`` under ``out_dir``."""
     out_dir = Path(out_dir)
     (out_dir / "inbox").mkdir(parents=True, exist_ok=True)
     sample = build_sample(config or load_config())
     (out_dir / CONFIG_NAME).write_text(_config_text(sample), encoding="utf-8")
-    fed_config = load_config(out_dir / CONFIG_NAME)
-    for plan in sample.files:
-        path = out_dir / "inbox" / plan.name
-        if plan.fmt == "xls":
-            write_xls(plan.spec, path, FEDERATION_NAME + plan.spec.title, plan.header, plan.rows,
-                      plan.layout)
-        else:
-            write_template(plan.spec, fed_config, path, plan.header, plan.rows, plan.layout)
+    write_files(sample.files, load_config(out_dir / CONFIG_NAME), out_dir / "inbox")
     (out_dir / "README.md").write_text(_readme(sample), encoding="utf-8")
     return sample
 
 
-__all__ = ["Planted", "Sample", "build_sample", "write_sample"]
+__all__ = ["Planted", "Sample", "build_sample", "write_files", "write_sample"]

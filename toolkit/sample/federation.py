@@ -240,15 +240,17 @@ def _branch_files(branch: tuple, rng: random.Random, config: FederationConfig,
             for spec, extra, rows, period in plans]
 
 
-def build_sample(config: FederationConfig, seed: int = 2026) -> Sample:
-    """Generate every branch's files (clean), then lay the clerk habits and mistakes on top."""
+def build_sample(config: FederationConfig, seed: int = 2026,
+                 habits: tuple[Habit, ...] | None = None) -> Sample:
+    """Generate every branch's files (clean), then lay the clerk habits and mistakes on top
+    (each branch's, or ``habits``: a property test mixes them)."""
     rng = random.Random(seed)
     files: dict[str, FilePlan] = {}
     for n, branch in enumerate(BRANCHES):
         for plan in _branch_files(branch, rng, config, date(2026, 11, 3) + timedelta(days=n % 5)):
             files[f"{branch[0]}/{plan.spec.id}"] = plan
     planted: list[Planted] = []
-    for habit in HABITS:
+    for habit in HABITS if habits is None else habits:
         habit(files, planted, rng, config)
     directory = tuple(Branch(b[0], b[1], b[2]) for b in BRANCHES)
     return Sample(directory, sorted(files.values(), key=lambda f: f.name), planted,

@@ -186,7 +186,8 @@ def _expected(sheet: SheetData, r: int, fig: dict[str, Any], params: Parameters)
         "members": members, "joins": int(fig.get("joins", 0)),
         "outflows": int(fig.get("outflows", 0)), "activists": activists,
         "share": activists / members if members else 0,  # a ratio, compared approximately
-        "dues_due": due, "dues_paid": paid, "arrears": due - paid, "fund": fund,
+        "dues_due": due, "dues_paid": paid, "arrears": due - paid,
+        "remitted": round_fen(paid * params.remit_share), "fund": fund,
         "fund_upper": upper, "fund_kept": fund - upper, "income": income, "expense": expense,
         "closing": typed("opening") + income - expense}
     if fig.get("assessed"):
