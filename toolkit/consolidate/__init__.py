@@ -28,7 +28,7 @@ from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import PIECE_ROWS, Spool
 from ..validate import validate_paths
 from ..validate.cross import latest
-from ..validate.rules import JOINS, OUTFLOWS, outside_period
+from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
 from .formulas import TEMPLATE_FIGURES, Parameters, above_max, rank_of
 from .stream import render_detail
 
@@ -251,8 +251,8 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
     outflow dated outside the period is not one of the period's."""
     if template == "roster":
         staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
-        events = [r.get("change_type") for r in records
-                  if not outside_period(r.get("change_date"), period)]
+        events = [change for r in records if (change := r.get("change_type")) in EVENTS
+                  and not outside_period(r.get("change_date"), period)]
         return {"members": len(staying),
                 "joins": sum(change in JOINS for change in events),
                 "outflows": sum(change in OUTFLOWS for change in events),

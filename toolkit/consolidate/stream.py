@@ -264,8 +264,9 @@ def render_detail(report: FileReport) -> None:
         records = report.records[start:start + PIECE_ROWS]
         count = len(records)
         columns = [[report.branch_code] * count]
-        for key in keys:
-            column = [rec.get(key) for rec in records]
+        for key in keys:  # a file's records share one index: read its cells by column
+            col = records[0].index.get(key, -1)
+            column = [rec.cells[col] for rec in records]
             if None in column:  # a value that did not read: the clerk's text, as typed
                 column = [rec.shown(key) if v is None else v
                           for rec, v in zip(records, column, strict=True)]

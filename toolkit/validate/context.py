@@ -18,8 +18,9 @@ from ..spec import TemplateSpec
 class Record:
     """One data row: parsed values by column key (None when blank or unreadable).
 
-    The values are the row's cells (its sheet row, read in place) and ``index`` (column key
-    → column) is shared by every record of a file: a dict per row would cost a million-row
+    The values are the row's cells (its sheet row, read in place, with one blank cell after
+    the last column read, where a key of no column looks) and ``index`` (column key →
+    column) is shared by every record of a file: a dict per row would cost a million-row
     roster 580 MB more.
     ``bad`` (keys whose cell has an error) and ``raw`` (the text of cells that did not read)
     are empty for nearly every row, so they are made only when one is needed."""
@@ -31,15 +32,14 @@ class Record:
     raw: tuple[tuple[str, str], ...] | None = None  # (key, text): rarely more than one
 
     def get(self, key: str) -> Any:
-        i = self.index.get(key)
-        return None if i is None else self.cells[i]
+        return self.cells[self.index.get(key, -1)]  # the last cell is blank: no such column
 
     def set(self, key: str, value: Any) -> None:
         self.cells[self.index[key]] = value
 
     @property
     def values(self) -> dict[str, Any]:
-        return dict(zip(self.index, self.cells, strict=True))
+        return {key: self.cells[col] for key, col in self.index.items()}
 
     def mark_bad(self, key: str) -> None:
         bad = self.bad | {key}

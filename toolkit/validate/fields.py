@@ -430,11 +430,13 @@ def _read_column(ctx: SheetContext, field: Field, col: int, data: list[list[Any]
 
 
 def _cells_of(row: list[Any], width: int) -> list[Any]:
-    """A sheet row as a record's cells: exactly ``width`` long."""
+    """A sheet row as a record's cells: its first ``width`` cells, then a blank one
+    (:meth:`Record.get` of a key with no column reads it)."""
     if len(row) < width:
         row.extend([None] * (width - len(row)))
-    elif len(row) > width:
+    else:
         del row[width:]
+    row.append(None)
     return row
 
 

@@ -24,6 +24,7 @@ Rule = Callable[[SheetContext], None]
 RULES: dict[str, Rule] = {}
 OUTFLOWS = ("转出", "除名", "退会")
 JOINS = ("入会", "转入")
+EVENTS = (*JOINS, *OUTFLOWS)  # the changes a period counts
 NEEDS_DETAIL = (*OUTFLOWS, "保留")
 
 
@@ -52,7 +53,11 @@ def run_rules(ctx: SheetContext) -> None:
 
 def _ok(record: Record, *keys: str) -> bool:
     """All these values were read cleanly (present and without a finding of their own)."""
-    return all(record.get(k) is not None and k not in record.bad for k in keys)
+    bad, get = record.bad, record.get
+    for k in keys:  # noqa: SIM110 (a loop, not all(): this runs for nearly every cell)
+        if get(k) is None or k in bad:
+            return False
+    return True
 
 
 def _resident_id(record: Record) -> str | None:
@@ -106,14 +111,12 @@ def roster_join_date(ctx: SheetContext) -> None:
 def roster_change_detail(ctx: SheetContext) -> None:
     for r in ctx.records:
         change = r.get("change_type")
-        if change not in NEEDS_DETAIL:
+        if change is None:  # nearly every row
             continue
-        for key in ("change_date", "change_reason"):
+        for key in ("change_date", "change_reason") if change in NEEDS_DETAIL else ():
             if r.get(key) in (None, "") and key not in r.bad and key in ctx.located.columns:
                 ctx.report("change_detail_missing", r, key, change)
-    for r in ctx.records:
-        change, when = r.get("change_type"), r.get("change_date")
-        if change in (*JOINS, *OUTFLOWS) and outside_period(when, ctx.period):
+        if change in EVENTS and outside_period(when := r.get("change_date"), ctx.period):
             ctx.report("change_outside_period", r, "change_date", when, change=change,
                        period=ctx.period)
 
