@@ -379,3 +379,13 @@ def test_money_totals_survive_a_subtotal(tmp_path):
     report = validate_file(path, config())
     assert sum((r.get("dues_paid") for r in report.records), Decimal(0)) == \
         sum(r["dues_paid"] for r in p.rows)
+
+
+def test_a_record_reads_its_sheet_row_by_column():
+    """A record's cells are its sheet row: values by the column each key was found in (an
+    extra column between them is not a value), and a key with no column is blank."""
+    from toolkit.validate.context import Record
+
+    record = Record(5, {"name": 2, "seq": 0}, [1, "备注", "张伟", None])
+    assert record.values == {"name": "张伟", "seq": 1}
+    assert (record.get("name"), record.get("id_number")) == ("张伟", None)
