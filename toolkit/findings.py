@@ -77,7 +77,7 @@ class Finding:
     @property
     def count(self) -> int:
         """How many findings this one stands for: 1, or the number a ``more_*`` one counts."""
-        if self.code not in MORE:
+        if self.code not in MORE_CODES:
             return 1
         return int(dict(self.params)["count"].replace(",", ""))
 
@@ -104,7 +104,7 @@ class Finding:
         out = {"severity": self.severity, "code": self.code, "sheet": self.sheet,
                "cell": self.cell, "row": self.row, "column": self.column, "field": self.field,
                "value": self.value, "message": self.message(lang)}
-        if self.code in MORE:  # the findings of a code past the first 1,000, as one
+        if self.code in MORE_CODES:  # the findings of a code past the first 1,000, as one
             out["count"] = self.count
         return out
 
@@ -168,7 +168,7 @@ def file_of(path: str) -> str:
 #: file of a million wrong rows would otherwise hold, pickle and print a million findings).
 FINDINGS_PER_CODE = 1000
 MORE = {ERROR: "more_errors", WARNING: "more_warnings", INFO: "more_notices"}
-MORE.update({code: code for code in list(MORE.values())})
+MORE_CODES = frozenset(MORE.values())
 
 
 @dataclass
@@ -262,7 +262,7 @@ class FileReport:
     def settle(self) -> None:
         """The ``more_*`` findings recounted from :attr:`overflow`."""
         if self.overflow is not None and self.overflow.more:
-            kept = [f for f in self.findings if f.code not in MORE]
+            kept = [f for f in self.findings if f.code not in MORE_CODES]
             self.findings = kept + self.overflow.findings(self.path, self.sheet)
 
     def pack(self) -> None:
