@@ -468,17 +468,14 @@ def test_a_file_of_wrong_rows_lists_a_thousand_per_code_and_counts_the_rest(tmp_
                                                                           monkeypatch):
     """Findings are capped per code per file (a million wrong rows would hold a million
     findings); the counts, 汇总 and every row's 状态 still say all of them, in pieces."""
-    import toolkit.consolidate
-    import toolkit.consolidate.stream
-    import toolkit.validate
+    import toolkit.spool
     from toolkit.consolidate import consolidate
     from toolkit.consolidate.workbook import write_workbook
     from toolkit.findings import FINDINGS_PER_CODE
     from toolkit.spool import Spool
     from toolkit.verify import verify_workbook
 
-    for module in (toolkit.validate, toolkit.consolidate, toolkit.consolidate.stream):
-        monkeypatch.setattr(module, "PIECE_ROWS", 500)  # three pieces of this file
+    monkeypatch.setattr(toolkit.spool, "PIECE_ROWS", 500)  # three pieces of this file
     inbox = _many_wrong_ids(tmp_path, FINDINGS_PER_CODE + 200)
     result = consolidate(inbox, config(), spool=Spool(tmp_path / "spool"))
     dues = result.chosen[("FH07", "dues")]

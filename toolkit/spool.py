@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .findings import FileReport
@@ -20,6 +21,12 @@ from .findings import FileReport
 #: Rows of a file a stage handles at a time where it can (people, dues lines, rendered detail
 #: rows): each piece is spooled as it is made, so a process holds a piece of a large file.
 PIECE_ROWS = 20_000
+
+
+def in_pieces(rows: list) -> Iterator[list]:
+    """``rows`` :data:`PIECE_ROWS` at a time."""
+    for start in range(0, len(rows), PIECE_ROWS):
+        yield rows[start:start + PIECE_ROWS]
 
 
 class Spool:

@@ -25,7 +25,7 @@ from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
 from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
-from ..spool import PIECE_ROWS, Spool
+from ..spool import Spool, in_pieces
 from ..validate import validate_paths
 from ..validate.cross import latest
 from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
@@ -277,12 +277,12 @@ def extract(report: FileReport) -> None:
         report.extras["totals"] = file_totals(report.template, report.records, report.period)
         render_detail(report)
     if report.template == "dues":
-        for start in range(0, len(report.records), PIECE_ROWS):
+        for records in in_pieces(report.records):
             report.add_piece("dues_lines", [
                 {"id_number": r.get("id_number"), "name": r.get("name") or "",
                  "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
                  "branch": report.branch_code, "file": report.path, "row": r.row + 1}
-                for r in report.records[start:start + PIECE_ROWS] if r.get("id_number")])
+                for r in records if r.get("id_number")])
     if report.template != "ledger":
         report.records = []
 
@@ -338,7 +338,7 @@ def sent_earlier(result: Consolidation, sent: set[tuple[str, str]]) -> None:
     _unreported(result.summaries, result.missing)
 
 
-def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
+def _summarise(branch: Branch, chosen: dict, config: FederationConfig, params: Parameters,
                files: list[FileReport]) -> BranchSummary:
     s = BranchSummary(branch.code, branch.name, branch.kind)
     s.submitted = {t: sum(f.branch_code == branch.code and f.template == t for f in files)
@@ -360,7 +360,7 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig,
         s.opening = ledger.header.get("opening") or ZERO
         s.closing = s.opening + s.income - s.expense
     if assess:
-        scored, params = _totals(assess)["scored"], Parameters.from_config(config)
+        scored = _totals(assess)["scored"]
         s.score = sum((params.counted_score(p, v) for p, v in scored),
                       Decimal(0)).quantize(Decimal("0.1"))
         s.over_max = sum(above_max(p, v) for p, v in scored)
@@ -389,7 +389,8 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     codes = [b.code for b in config.branches] or sorted({b for b, _ in chosen})
     directory = config.branches or tuple(Branch(c, c, "") for c in codes)
     in_period = [f for f in report.files if f not in excluded]
-    summaries = [_summarise(b, chosen, config, in_period) for b in directory]
+    params = Parameters.from_config(config)
+    summaries = [_summarise(b, chosen, config, params, in_period) for b in directory]
     field = [(s.score, s.vetoes > 0) for s in summaries if s.score is not None]
     for s in summaries:
         if s.score is not None:

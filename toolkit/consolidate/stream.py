@@ -40,7 +40,7 @@ from ..memo import Memos
 from ..money import excel_number
 from ..parallel import default_workers
 from ..spec import load_spec
-from ..spool import PIECE_ROWS
+from ..spool import in_pieces
 from .formulas import detail_sums
 
 #: Cell styles by kind; the workbook registers them first, so their xf indexes are 1, 2, …
@@ -260,8 +260,7 @@ def render_detail(report: FileReport) -> None:
     kinds = detail_kinds(report.template)[:-2]
     check_ref = f'<c r="{_LETTERS[len(kinds) + 1]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
     summed = detail_sums(report.template)
-    for start in range(0, len(report.records), PIECE_ROWS):
-        records = report.records[start:start + PIECE_ROWS]
+    for records in in_pieces(report.records):
         count = len(records)
         columns = [[report.branch_code] * count]
         for key in keys:  # a file's records share one index: read its cells by column
@@ -276,5 +275,5 @@ def render_detail(report: FileReport) -> None:
         report.add_piece("detail", DetailRows(
             [(rec.row + 1, cells.encode(), f"{check_ref}{check}</t></is></c>".encode(), check)
              for rec, cells, check in zip(records, xml, checks, strict=True)],
-            {key: sum((v for rec in records if isinstance(v := rec.get(key), Decimal)),
+            {key: sum((v for v in columns[1 + keys.index(key)] if isinstance(v, Decimal)),
                       Decimal(0)) for key in summed}))

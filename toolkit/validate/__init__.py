@@ -24,7 +24,7 @@ from ..layout import a1
 from ..parallel import without_cycle_collection
 from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
-from ..spool import PIECE_ROWS, Spool
+from ..spool import Spool, in_pieces
 from .context import SheetContext
 from .cross import check_dues_against_roster, people
 from .fields import check_total_row, check_unique, read_header, read_table
@@ -185,8 +185,8 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.records = ctx.records
     report.accounted = ctx.accounted
     if "id_number" in located.columns:
-        for start in range(0, len(ctx.records), PIECE_ROWS):
-            report.add_piece("people", people(ctx.records[start:start + PIECE_ROWS]))
+        for records in in_pieces(ctx.records):
+            report.add_piece("people", people(records))
     report.findings.extend(sorted(ctx.findings, key=_position))
     if ctx.overflow.more:
         report.overflow = ctx.overflow
@@ -300,6 +300,4 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)
-    for report in reports:
-        report.settle()
     return Report(reports)

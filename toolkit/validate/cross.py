@@ -59,16 +59,19 @@ def check_dues_against_roster(reports: list[FileReport]) -> None:
             paying = list(dues.items("people"))
             _without_dues(dues, roster, members, {p.id_number for p in paying})
             for person in paying:
-                cell = a1(person.row, col) if col is not None else None
                 member = members.get(person.id_number)
+                if member is not None and member.change not in OUTFLOWS:
+                    continue  # nearly every line: no cell address to make
+                cell = a1(person.row, col) if col is not None else None
                 if member is None:
                     dues.add(finding(
                         "dues_not_in_roster", dues.path, sheet, cell, "id_number",
                         person.id_number, name=person.name, period=period))
-                elif member.change in OUTFLOWS:
+                else:
                     dues.add(finding(
                         "dues_member_left", dues.path, sheet, cell, "id_number",
                         person.id_number, name=person.name, change=member.change))
+            dues.settle()
 
 
 #: Names a members_without_dues finding quotes; the count says how many more there are.

@@ -42,7 +42,7 @@ from ..read.normalize import (
     parse_yesno,
 )
 from ..spec import PERIOD_KINDS, Field, choices, enumerations
-from ..spool import PIECE_ROWS
+from ..spool import in_pieces
 from .context import Record, SheetContext, TotalRow
 
 NOTE_PREFIXES = ("注", "说明", "备注：", "备注:", "附注", "提示", "温馨提示", "填表说明", "制表",
@@ -401,9 +401,9 @@ def read_table(ctx: SheetContext) -> None:
     setting = Setting.of(ctx)
     # 有效证件类别 first: the ID column is read by the document each row names
     for key, col in sorted(mapped, key=lambda kv: kv[0] != "id_type"):
-        for start in range(0, len(data), PIECE_ROWS):  # a million bad cells: a piece at a time
-            _read_column(ctx, ctx.spec.column(key), col, data[start:start + PIECE_ROWS],
-                         ctx.records[start:start + PIECE_ROWS], setting)
+        for cells, records in zip(in_pieces(data), in_pieces(ctx.records), strict=True):
+            # a million bad cells: a piece at a time
+            _read_column(ctx, ctx.spec.column(key), col, cells, records, setting)
     unmapped = sorted(set(range(width)) - set(index.values()))
     for cells in data if unmapped else ():
         for col in unmapped:

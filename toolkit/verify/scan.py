@@ -63,7 +63,7 @@ class Tally:
     rows: int = 0
     checked: int = 0  # subtotals and totals checked
     period: str | None = None  # the workbook's: a join or outflow dated outside is not its
-    params: Parameters | None = None  # how a 考评分 above its 分值 counts
+    params: Parameters = AS_TYPED  # how a 考评分 above its 分值 counts
 
     def add(self, template: str, values: dict[str, Any]) -> None:
         branch = values["branch"]
@@ -84,7 +84,7 @@ class Tally:
             fig["assessed"] = True
             fig["vetoes"] += values.get("veto") == "是"
             points, score = values.get("points"), values.get("review_score")
-            fig["score"] += (self.params or AS_TYPED).counted_score(points, score)
+            fig["score"] += self.params.counted_score(points, score)
             fig["over_max"] += above_max(points, score)
         elif template == "dues" and isinstance(values.get("dues_paid"), Decimal):
             self.collected[branch] += values["dues_paid"]
