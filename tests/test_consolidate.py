@@ -16,6 +16,7 @@ from tests.conftest import INBOX, ROOT, SAMPLE
 from tests.workbooks import assert_workbook_equal
 from toolkit.cli import cli
 from toolkit.consolidate import consolidate
+from toolkit.consolidate.formulas import summary_letter
 from toolkit.consolidate.recalc import recalculate, soffice
 from toolkit.consolidate.workbook import summary_json, write_workbook
 from toolkit.validate import validate_file
@@ -82,9 +83,10 @@ def test_workbook_sheets_formulas_and_text(workbook):
     assert book.sheetnames == ["汇总", "会员名册", "会费收缴", "经费收支账", "考核评分",
                                "问题清单", "审计提示", "未报送", "趋势", "来源清单"]
     summary = book["汇总"]
-    assert summary["J3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")
+    due = summary_letter("dues_due")
+    assert summary[f"{due}3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")
     total_row = next(c for c in summary["A"] if c.value == "合计").row
-    assert summary[f"J{total_row}"].value == f"=SUM(J3:J{total_row - 1})"
+    assert summary[f"{due}{total_row}"].value == f"=SUM({due}3:{due}{total_row - 1})"
     notes = {c.value for c in book["会员名册"]["Y"]}  # 备注, after the 实名制 columns
     assert "-已调岗，待办转出" in notes  # a clerk's leading '-' stays text
     dues = book["会费收缴"]

@@ -4,10 +4,12 @@ Each case is the sample inbox with one edit, asserting the figures a treasurer w
 
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
@@ -17,7 +19,9 @@ from tests.conftest import INBOX, SAMPLE
 from tests.fixtures import config
 from toolkit.cli import cli
 from toolkit.consolidate import consolidate
+from toolkit.consolidate.formulas import ROSTER_COUNTS, SUMMARY_KEYS, summary_letter
 from toolkit.consolidate.workbook import write_workbook
+from toolkit.spec import load_spec
 from toolkit.verify import verify_workbook
 
 CONFIG = str(SAMPLE / "federation.toml")
@@ -95,10 +99,26 @@ def test_one_error_count_everywhere(tmp_path):
     said = int(result.output.split(" errors")[0].rsplit(" ", 1)[1])
     book = openpyxl.load_workbook(out)
     summary, listed = book["汇总"], book["问题清单"]
-    per_branch = [summary.cell(r, 26).value for r in range(3, totals_row(summary))]
+    errors = SUMMARY_KEYS.index("errors") + 1
+    per_branch = [summary.cell(r, errors).value for r in range(3, totals_row(summary))]
     levels = [row[3].value for row in listed.iter_rows(min_row=2)]
     assert said == sum(per_branch) == levels.count("错误") == 13
     assert levels.count("已替代") == 1
+
+
+def test_validate_counts_what_consolidate_counts(tmp_path):
+    """validate on the inbox marks the file its （更正） replaces and leaves its errors out:
+    the same 13 errors as consolidate, in text and in JSON."""
+    args = ["validate", str(INBOX), "--config", CONFIG, "--no-register"]
+    text = CliRunner().invoke(cli, args).output
+    assert "文件 40 个，错误 13 个" in text
+    old = "FH02_二车间分会_会费收缴_2026-10.xlsx"
+    line = next(x for x in text.splitlines() if f" {old} " in x)
+    assert "已替代，所用文件为 FH02_二车间分会_会费收缴_2026-10（更正）.xlsx" in line
+    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert data["summary"]["errors"] == 13
+    replaced = next(f for f in data["files"] if f["path"] == old)
+    assert replaced["superseded_by"].endswith("（更正）.xlsx") and replaced["status"] == "errors"
 
 
 def test_strict_looks_only_at_the_files_used(tmp_path):
@@ -213,13 +233,14 @@ def test_a_missing_ledger_reads_as_missing_not_zero(tmp_path):
     write_workbook(consolidate(INBOX, config()), config(), out, {})
     summary = openpyxl.load_workbook(out)["汇总"]
     row = next(c.row for c in summary["A"] if c.value == "FH07")
-    assert [summary.cell(row, c).value for c in range(18, 22)] == ["未报送"] * 4
+    ledger = [f"{summary_letter(k)}{row}" for k in ("opening", "income", "expense", "closing")]
+    assert [summary[cell].value for cell in ledger] == ["未报送"] * 4
     assert verify_workbook(out, config()).errors == 0
     book = openpyxl.load_workbook(out)
-    book["汇总"].cell(row, 19).value = 0
+    book["汇总"][ledger[1]].value = 0
     book.save(out)
     found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
-    assert ("verify_value_wrong", f"S{row}") in found or ("verify_cell_edited", f"S{row}") in found
+    assert ("verify_value_wrong", ledger[1]) in found or ("verify_cell_edited", ledger[1]) in found
 
 
 def test_the_totals_say_how_many_branches_they_cover(tmp_path):
@@ -242,10 +263,11 @@ def test_a_total_that_does_not_tie_out_is_a_discrepancy(tmp_path):
     out = tmp_path / "w.xlsx"
     write_workbook(consolidate(INBOX, config()), config(), out, {})
     summary = openpyxl.load_workbook(out)["汇总"]
-    row = totals_row(summary)
-    resaved(out, f"<f>SUM(K3:K{row - 1})</f><v>46444.6</v>", f"<f>SUM(K3:K{row - 1})</f><v>46544.6</v>")
+    row, paid = totals_row(summary), summary_letter("dues_paid")
+    total = f"<f>SUM({paid}3:{paid}{row - 1})</f>"
+    resaved(out, f"{total}<v>46444.6</v>", f"{total}<v>46544.6</v>")
     found = {(f.code, f.cell) for f in verify_workbook(out, config()).findings}
-    assert ("verify_value_wrong", f"K{row}") in found
+    assert ("verify_value_wrong", f"{paid}{row}") in found
 
 
 def test_one_file_under_two_names_is_one_submission(tmp_path):
@@ -310,7 +332,49 @@ def test_a_join_dated_outside_the_period_is_not_the_periods_join(tmp_path):
     out = tmp_path / "w.xlsx"
     write_workbook(after, config(), out, {"period": "2026-10"})
     assert verify_workbook(out, config()).errors == 0
+    assert roster_subtotals(out)["FH07 小计"]["joins"] == joins[1]["FH07"]
     _assert_recalculates(out, tmp_path)
+
+
+def roster_subtotals(path: Path) -> dict[str, dict[str, int]]:
+    """The roster sheet's 小计 and 合计 rows: label → figure → cached count."""
+    ws = openpyxl.load_workbook(path, data_only=True)["会员名册"]
+    heads = [c.value for c in ws[2]]
+    where = {figure: heads.index(load_spec("roster").column(column).label)
+             for figure, column, _ in ROSTER_COUNTS}
+    return {row[0]: {figure: row[c] for figure, c in where.items()}
+            for row in ws.iter_rows(min_row=3, values_only=True)
+            if row[0] and (row[0].endswith(" 小计") or row[0] == "合计")}
+
+
+def test_the_roster_subtotals_count_members_joins_outflows_activists_women_and_migrants(
+        tmp_path):
+    """Each roster 小计 and the 合计 give the six figures, as COUNTIFS with cached values
+    equal to 汇总's row for the branch (女会员 and 农民工会员 included) and to the 合计; an
+    edited count is a discrepancy at its cell."""
+    result = consolidate(INBOX, config())
+    out = tmp_path / "w.xlsx"
+    write_workbook(result, config(), out, {})
+    found = roster_subtotals(out)
+    figures = [figure for figure, _, _ in ROSTER_COUNTS]
+    for s in result.summaries:
+        assert found[f"{s.code} 小计"] == {f: getattr(s, f) for f in figures}
+    assert found["合计"] == {f: sum(getattr(s, f) for s in result.summaries) for f in figures}
+    assert found["合计"]["members"] == 1156 and found["合计"]["women"] == 341
+    assert found["合计"]["migrants"] == 200
+    summary = openpyxl.load_workbook(out, data_only=True)["汇总"]
+    total = totals_row(summary)
+    assert [summary[f"{summary_letter(k)}{total}"].value for k in ("women", "migrants")] \
+        == [341, 200]
+    ws = openpyxl.load_workbook(out)["会员名册"]
+    row = next(c.row for c in ws["A"] if c.value == "FH01 小计")
+    women = ws.cell(row, 4)
+    assert women.value.startswith("=COUNTIFS(") and women.number_format == '"女会员 "0'
+    assert verify_workbook(out, config()).errors == 0
+    xml = escape(women.value[1:]) + "</f>"
+    resaved(out, f"{xml}<v>30</v>", f"{xml}<v>31</v>")
+    found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
+    assert ("verify_value_wrong", "会员名册", women.coordinate) in found
 
 
 @pytest.mark.parametrize(("policy", "less"), [("cap", 2), ("exclude", 12), ("as_is", 0)])
@@ -396,3 +460,29 @@ def test_a_month_without_dues_breaks_a_run_of_growing_arrears():
     assert code not in flagged
     history[code]["2026-08"]["arrears"] = "0.015"  # the same run, unbroken, is flagged
     assert code in {dict(f.params).get("branch") for f in growing_arrears(history, result)}
+
+
+def test_welfare_caps_are_compared_with_the_years_spending_to_date(tmp_path):
+    """FH02's 生日慰问 this month (6,202.76 for 178 members) is far under the 300 a year; with
+    nine earlier months of this year recorded, the year to date passes it: one flag naming the
+    months. A month of last year does not count, and FH10's 节日慰问, over the cap this month
+    alone, keeps its own flag and gets no second."""
+    from toolkit.audit import welfare_to_date
+    from toolkit.register import Register
+
+    result = consolidate(INBOX, config())
+    with Register(tmp_path / "r.db") as register:
+        register.record_consolidation(result, str(INBOX), {}, "w.xlsx", lambda: ("x", "y"))
+        recorded = register.history_before("2026-11")["FH02"]["2026-10"]["welfare"]
+    assert recorded == {"生日慰问": "6202.76"}
+    earlier = {f"2026-{m:02d}": {"welfare": {"生日慰问": "6200.00"}} for m in range(1, 10)}
+    history = {"FH02": {**earlier, "2025-12": {"welfare": {"生日慰问": "99999.00"}}},
+               "FH10": {"2026-09": {"welfare": {"节日慰问": "1000.00"}}}}
+    flags = welfare_to_date(history, result, config())
+    assert [(dict(f.params)["branch"], dict(f.params)["kind"]) for f in flags] \
+        == [("FH02", "生日慰问")]
+    message = flags[0].message("zh")
+    assert "本年累计生日慰问支出 62002.76（本期 6202.76，本年此前 9 个月 55800.00）" in message
+    assert "人均 348.33，超过全年标准 300.00" in message
+    assert welfare_to_date({"FH02": {"2025-12": {"welfare": {"生日慰问": "99999.00"}}}},
+                           result, config()) == []

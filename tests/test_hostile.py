@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from tests.conftest import INBOX, SAMPLE
 from tests.fixtures import config, plan
 from toolkit.cli import cli
+from toolkit.consolidate.formulas import SUMMARY_COLUMNS, summary_letter
+from toolkit.layout import col_letter
 from toolkit.templates import NumberStored, write_template
 from toolkit.validate import _contained, validate_file, validate_paths
 
@@ -594,8 +596,9 @@ def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
 
 @pytest.mark.parametrize(("sheet", "cell", "value"), [
     ("会费收缴", "F1", 10000), ("会费收缴", "N5", "看过"), ("会费收缴", "F5000", 10000),
-    ("汇总", "K1", 10000), ("汇总", "AC4", "已审"), ("汇总", "K40", 10000),
-    ("汇总", "I13", 0.5), ("汇总", "V13", 99)])
+    ("汇总", "K1", 10000), ("汇总", f"{col_letter(len(SUMMARY_COLUMNS) + 1)}4", "已审"),
+    ("汇总", "K40", 10000), ("汇总", f"{summary_letter('share')}13", 0.5),
+    ("汇总", f"{summary_letter('score')}13", 99)])
 def test_a_figure_outside_the_table_is_named(tmp_path, sheet, cell, value):
     """A ghost value in the title row (a whole-column SUMIFS counts it after a recalculation),
     right of 行校验, below the table, or in the totals row's untotalled columns."""
@@ -665,8 +668,8 @@ def test_a_chinese_windows_console_never_crashes_the_report(tmp_path, encoding, 
 @pytest.mark.parametrize(("sheet", "cell", "fmt"), [
     ("会费收缴", "G5", "0,"),            # divided by a thousand
     ("会费收缴", "G6", '"1"#,##0.00'),   # a digit that is not there
-    ("汇总", "K4", "0.00;0.00"),        # the minus sign hidden
-    ("汇总", "K5", "0"),                # the fen dropped
+    ("汇总", f"{summary_letter('dues_paid')}4", "0.00;0.00"),  # the minus sign hidden
+    ("汇总", f"{summary_letter('dues_paid')}5", "0"),          # the fen dropped
     ("会员名册", "O4", "General"),       # a date read as 41336
     ("会员名册", "F5", "yyyy-mm"),       # the day dropped
 ])

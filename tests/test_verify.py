@@ -16,6 +16,7 @@ from tests.test_consolidate import needs_soffice
 from toolkit.cli import cli
 from toolkit.config import config_fingerprint
 from toolkit.consolidate import consolidate
+from toolkit.consolidate.formulas import summary_letter
 from toolkit.consolidate.recalc import recalculate
 from toolkit.consolidate.workbook import write_workbook
 from toolkit.verify import NotUnionkit, verify_workbook
@@ -85,10 +86,11 @@ def test_edited_total_is_detected(copy, sample_config):
 def test_formula_replaced_by_a_number(copy, sample_config):
     book = openpyxl.load_workbook(copy)
     ws = book["汇总"]
-    ws["K3"] = 1000  # 实缴会费 of FH01, typed over its SUMIFS
+    cell = f"{summary_letter('dues_paid')}3"
+    ws[cell] = 1000  # 实缴会费 of FH01, typed over its SUMIFS
     book.save(copy)
     result = verify_workbook(copy, sample_config)
-    assert ("verify_not_formula", "汇总", "K3") in _codes(result)
+    assert ("verify_not_formula", "汇总", cell) in _codes(result)
     assert "verify_not_calculated" in {f.code for f in result.findings}  # openpyxl drops values
 
 

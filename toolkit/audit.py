@@ -119,10 +119,28 @@ def off_days(ledger: list[dict[str, Any]], config: FederationConfig) -> list[Fin
     return flags
 
 
+def welfare_spent(ledger: list[dict[str, Any]], config: FederationConfig
+                  ) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each branch's expenses under each yearly welfare cap (found by its keywords in 摘要):
+    (branch, cap) → the ledger rows."""
+    spent: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in ledger:
+        summary = str(row.get("summary") or "")
+        cap = next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)),
+                   None)
+        if cap is not None and _money(row.get("expense")):
+            spent[(row.get("branch") or "", cap.name)].append(row)
+    return spent
+
+
+def _per_member(total: Decimal, members: int) -> Decimal:
+    """Spending per member (all of it when the member count is unknown)."""
+    return (total / members).quantize(Decimal("0.01")) if members else total
+
+
 def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
     """Welfare spending per member above the yearly caps; welfare paid in cash or cards."""
     flags = []
-    spent: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows.ledger:
         expense, summary = _money(row.get("expense")), str(row.get("summary") or "")
         if not expense:
@@ -133,17 +151,42 @@ def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
         if card or (cap is not None and row.get("settlement") == "现金"):
             flags.append(_flag("audit_cash_welfare", row, expense,
                                kind=cap.name if cap else "福利"))
-        if cap is not None:
-            spent[(row.get("branch"), cap.name)].append(row)
     caps = {c.name: c for c in config.welfare_caps}
-    for (branch, name), items in spent.items():
+    for (branch, name), items in welfare_spent(rows.ledger, config).items():
         total = sum((r["expense"] for r in items), ZERO)
         count = rows.members.get(branch, 0)
-        per_member = (total / count).quantize(Decimal("0.01")) if count else total
+        per_member = _per_member(total, count)
         if per_member > caps[name].per_person_year:
             flags.append(_flag("audit_welfare_cap", items[-1], total, kind=name,
                                per_member=per_member, members=count,
                                cap=caps[name].per_person_year))
+    return flags
+
+
+def welfare_to_date(history: Mapping[str, Mapping[str, Mapping[str, Any]]], result: Any,
+                    config: FederationConfig) -> list[Finding]:
+    """The yearly caps against the year's welfare spending to date: this period's (each
+    branch's ``welfare``, by cap) with the earlier months of the same year as the register
+    recorded them (``history``: branch → period → figures). A cap this period's spending
+    passes alone is :func:`welfare`'s flag; this one is for the year that passes it."""
+    caps = {c.name: c.per_person_year for c in config.welfare_caps}
+    year, flags = result.period[:4], []
+    for s in result.summaries:
+        months = {p: f for p, f in history.get(s.code, {}).items()
+                  if p[:4] == year and p < result.period}
+        for name, spent in sorted(s.welfare.items()):
+            earlier = sum((Decimal(f.get("welfare", {}).get(name) or 0)
+                           for f in months.values()), ZERO)
+            total = earlier + spent
+            if name not in caps or not earlier or _per_member(spent, s.members) > caps[name] \
+                    or _per_member(total, s.members) <= caps[name]:
+                continue
+            ledger = result.chosen.get((s.code, "ledger"))
+            flags.append(_flag("audit_welfare_cap_year",
+                               {"branch": s.code, "file": ledger.path if ledger else ""},
+                               total, kind=name, spent=spent, earlier=earlier,
+                               months=len(months), per_member=_per_member(total, s.members),
+                               members=s.members, cap=caps[name]))
     return flags
 
 

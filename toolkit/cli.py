@@ -178,6 +178,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     from .render.json import render_json
     from .render.text import render_text
     from .validate import collect_files, findings_only, validate_paths
+    from .validate.cross import supersede
 
     config = _config(config_path)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
@@ -187,6 +188,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
             executor_for(workers, dask_address) as executor:
         report = validate_paths(files, config, progress=tick, base=base, executor=executor,
                                 extract=findings_only)
+    supersede(report.files)  # a file a later one replaces counts as consolidation counts it
     register = _register(register_path, config, paths, no_register)
     if register is not None:
         with register:
@@ -225,7 +227,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     per-branch subtotals, 问题清单, 未报送 and 来源清单 (SHA-256 of every input). Exit 0 when no
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
-    from .audit import growing_arrears
+    from .audit import growing_arrears, welfare_to_date
     from .consolidate import check_continuity, sent_earlier
     from .consolidate import consolidate as run
     from .consolidate.workbook import write_json, write_workbook
@@ -263,7 +265,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
             return EXIT_FINDINGS
         options = {"period": result.period, "strict": strict,
                    "config": config_fingerprint(config_path)}
-        result.audit += growing_arrears(history, result)
+        result.audit += growing_arrears(history, result) + welfare_to_date(history, result, config)
         digest = _write_and_record(partial(write_workbook, result, config, out, options,
                                            trend=history),
                                    partial(register.record_consolidation, result,

@@ -250,6 +250,9 @@ class FileReport:
     sink: Any = field(default=None, repr=False, compare=False)
 
     overflow: Overflow | None = None
+    #: The file that replaces this one in its slot (same branch, template and period): its
+    #: findings stay listed, marked 已替代, and count nowhere (:attr:`Report.errors`).
+    superseded_by: str = ""
 
     def add(self, found: Finding) -> None:
         """A finding made after validation (the cross-file checks), capped like the file's
@@ -333,7 +336,9 @@ class FileReport:
         return {"path": self.path, "sha256": self.sha256, "template": self.template,
                 **({"sheet": self.part} if self.part else {}),
                 "branch_code": self.branch_code, "period": self.period, "rows": self.rows,
-                "status": self.status, "findings": [f.to_dict(lang) for f in self.findings]}
+                "status": self.status,
+                **({"superseded_by": self.superseded_by} if self.superseded_by else {}),
+                "findings": [f.to_dict(lang) for f in self.findings]}
 
 
 @dataclass
@@ -344,11 +349,13 @@ class Report:
 
     @property
     def errors(self) -> int:
-        return sum(f.errors for f in self.files)
+        """Errors of the files that count: all but those another file supersedes. The one
+        count the terminal, JSON, HTML, 汇总, 问题清单 and the register show."""
+        return sum(f.errors for f in self.files if not f.superseded_by)
 
     @property
     def warnings(self) -> int:
-        return sum(f.warnings for f in self.files)
+        return sum(f.warnings for f in self.files if not f.superseded_by)
 
     def findings(self) -> Iterable[Finding]:
         for f in self.files:

@@ -320,7 +320,7 @@ class Register:
                 continue
             values = json.loads(figures)
             total = out.setdefault(period, {})
-            add_figures(total, values, (k for k in values if k not in ("score", "grade")))
+            add_figures(total, values, (k for k in values if k not in ("score", "grade", "welfare")))
             if branch is not None:  # a score and a grade do not add up across branches
                 total.update(score=values.get("score"), grade=values.get("grade"))
         return out

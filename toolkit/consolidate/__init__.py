@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..audit import Rows, audit
+from ..audit import Rows, audit, welfare_spent
 from ..config import Branch, FederationConfig
 from ..errors import UsageError
 from ..findings import FileReport, Finding, Report, finding
@@ -27,9 +26,16 @@ from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import Spool, in_pieces
 from ..validate import validate_paths
-from ..validate.cross import latest
-from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
-from .formulas import TEMPLATE_FIGURES, Parameters, above_max, rank_of
+from ..validate.cross import choose
+from ..validate.rules import OUTFLOWS
+from .formulas import (
+    ROSTER_COUNTS,
+    TEMPLATE_FIGURES,
+    Parameters,
+    above_max,
+    rank_of,
+    roster_counts,
+)
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -47,6 +53,8 @@ class BranchSummary:
     joins: int = 0
     outflows: int = 0
     activists: int = 0
+    women: int = 0
+    migrants: int = 0
     dues_due: Decimal = ZERO
     dues_paid: Decimal = ZERO
     remitted: Decimal = ZERO  # dues_paid × dues.remit_share
@@ -66,6 +74,7 @@ class BranchSummary:
     errors: int = 0
     warnings: int = 0
     unreported: frozenset[str] = frozenset()  # templates this branch did not send
+    welfare: dict[str, Decimal] = field(default_factory=dict)  # spent under each yearly cap
 
     def missing_figure(self, key: str) -> bool:
         """Whether a 汇总 figure comes from a template the branch did not send."""
@@ -78,10 +87,12 @@ class BranchSummary:
     def figures(self) -> dict[str, Any]:
         """What a period keeps for history (the register, the 趋势 sheet); money as text."""
         figures = {"members": self.members, "joins": self.joins, "outflows": self.outflows,
+                   "activists": self.activists, "women": self.women, "migrants": self.migrants,
                    "dues_due": f"{self.dues_due:.2f}", "dues_paid": f"{self.dues_paid:.2f}",
                    "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
                    "closing": f"{self.closing:.2f}",
-                   "score": None if self.score is None else str(self.score), "grade": self.grade}
+                   "score": None if self.score is None else str(self.score), "grade": self.grade,
+                   "welfare": {name: f"{spent:.2f}" for name, spent in self.welfare.items()}}
         # a figure of a template the branch did not send is not recorded as 0: it is unknown
         return {k: None if self.missing_figure(k) else v for k, v in figures.items()}
 
@@ -111,18 +122,16 @@ class Consolidation:
     def period_of(self, template: str) -> str:
         return _wanted(self.period, template)
 
-    @cached_property
-    def _superseded_ids(self) -> frozenset[int]:
-        return frozenset(id(old) for old, _ in self.superseded)
-
-    def is_superseded(self, report: FileReport) -> bool:
-        return id(report) in self._superseded_ids
+    @staticmethod
+    def is_superseded(report: FileReport) -> bool:
+        return bool(report.superseded_by)
 
     def counts(self) -> tuple[int, int]:
-        """(errors, warnings) of the run: every file's findings but a superseded file's,
-        which 问题清单 lists as 已替代. The terminal, --json, 汇总 and the register all show
-        these numbers; 汇总's rows split them by branch, and :meth:`unattributed` is the rest."""
-        return _tally(f for f in self.report.files if not self.is_superseded(f))
+        """(errors, warnings) of the run: :attr:`Report.errors` (every file's findings but a
+        superseded file's, which 问题清单 lists as 已替代). The terminal, --json, 汇总 and the
+        register all show these numbers; 汇总's rows split them by branch, and
+        :meth:`unattributed` is the rest."""
+        return self.report.errors, self.report.warnings
 
     def unattributed(self) -> tuple[int, int]:
         """(errors, warnings) of counted files no 汇总 row holds: unreadable or unrecognised
@@ -186,34 +195,8 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
             groups[(f.branch_code, f.template)].append(f)
         else:
             excluded.append(f)
-    chosen, superseded = {}, []
-    for (branch, template), found in sorted(groups.items()):
-        files = _distinct(found)  # one file copied under two names is one submission
-        superseded += [(f, files[_content(f)]) for f in found if files[_content(f)] is not f]
-        files = list(files.values())
-        winner = latest(files)
-        if winner is None and len(files) > 1:
-            top = max(f.filed_on for f in files if f.filed_on) if any(f.filed_on for f in files) \
-                else None
-            for f in files:
-                f.findings.append(finding("duplicate_submission", f.path, value=top, branch=branch,
-                                          template=load_spec(template).title, period=f.period))
-            winner = sorted(files, key=lambda f: f.path)[-1]
-        chosen[(branch, template)] = winner
-        superseded += [(f, winner) for f in files if f is not winner]
+    chosen, superseded = choose(groups)
     return chosen, superseded, excluded
-
-
-def _distinct(files: list[FileReport]) -> dict[str, FileReport]:
-    """A slot's files by content (SHA-256): the first by name of each."""
-    out: dict[str, FileReport] = {}
-    for f in sorted(files, key=lambda f: f.path):
-        out.setdefault(_content(f), f)
-    return out
-
-
-def _content(f: FileReport) -> str:
-    return f.sha256 or f.path
 
 
 def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
@@ -250,13 +233,11 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
     """One file's figures for 汇总, computed where its rows are (the worker). A join or
     outflow dated outside the period is not one of the period's."""
     if template == "roster":
-        staying = [r for r in records if r.get("change_type") not in OUTFLOWS]
-        events = [change for r in records if (change := r.get("change_type")) in EVENTS
-                  and not outside_period(r.get("change_date"), period)]
-        return {"members": len(staying),
-                "joins": sum(change in JOINS for change in events),
-                "outflows": sum(change in OUTFLOWS for change in events),
-                "activists": sum(r.get("activist") == "是" for r in staying)}
+        counts = dict.fromkeys((figure for figure, _, _ in ROSTER_COUNTS), 0)
+        for r in records:
+            for figure, n in roster_counts(r, period).items():
+                counts[figure] += n
+        return counts
     if template == "dues":
         return {"dues_due": _sum(records, "dues_due"), "dues_paid": _sum(records, "dues_paid")}
     if template == "ledger":
@@ -397,7 +378,12 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
             s.rank = rank_of(s.score, s.vetoes > 0, field)
     missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
     _unreported(summaries, missing)
-    flags = audit(_audit_rows(chosen, summaries), config)
+    rows = _audit_rows(chosen, summaries)
+    flags = audit(rows, config)
+    by_code = {s.code: s for s in summaries}
+    for (code, name), lines in sorted(welfare_spent(rows.ledger, config).items()):
+        if code in by_code:
+            by_code[code].welfare[name] = sum((r["expense"] for r in lines), ZERO)
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)
 
 

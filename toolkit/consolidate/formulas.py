@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from ..layout import EXCEL_EPOCH, col_letter
 from ..read.normalize import period_bounds
 from ..spec import load_spec
-from ..validate.rules import JOINS, OUTFLOWS
+from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
 
 FIRST_DATA_ROW = 2  # 0-based: a title row, a header row, then data
 
@@ -24,6 +25,7 @@ SUMMARY_COLUMNS = (
     ("submitted", "报送份数", "int"), ("members", "期末会员数", "int"),
     ("joins", "本期入会/转入", "int"), ("outflows", "本期转出/退会/除名", "int"),
     ("activists", "积极分子", "int"), ("share", "积极分子占比", "pct"),
+    ("women", "女会员", "int"), ("migrants", "农民工会员", "int"),
     ("dues_due", "应缴会费", "money"), ("dues_paid", "实缴会费", "money"),
     ("arrears", "欠缴会费", "money"), ("remitted", "上缴会费", "money"),
     ("payroll", "工资总额", "money"),
@@ -41,14 +43,15 @@ SUMMARY_VALUES = ("code", "name", "kind", "submitted", "payroll", "opening", "er
 #: 汇总 columns drawn from each template: shown as :data:`MISSING_MARK` for a branch that did
 #: not send it (missing is not zero; SUM skips the text, so 合计 covers the branches that did).
 TEMPLATE_FIGURES = {
-    "roster": ("members", "joins", "outflows", "activists", "share"),
+    "roster": ("members", "joins", "outflows", "activists", "share", "women", "migrants"),
     "dues": ("dues_due", "dues_paid", "arrears", "remitted", "payroll", "fund", "fund_kept",
              "fund_upper"),
     "ledger": ("opening", "income", "expense", "closing"),
 }
 MISSING_MARK = "未报送"
 #: Columns with a 合计 (SUM) in the totals row.
-TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "dues_due", "dues_paid",
+TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "women", "migrants",
+            "dues_due", "dues_paid",
             "arrears", "remitted", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
             "expense", "closing", "errors", "warnings")
 
@@ -74,6 +77,83 @@ def coverage_note(counts: dict[str, int], branches: int,
     return note
 
 
+#: What a roster's 小计 and 合计 rows count, each under a column of the roster with a number
+#: format that names it ("女会员 5"): (figure, column, word); under a text or yes/no column,
+#: so the format check of a date column holds. The same figures as 汇总's.
+ROSTER_COUNTS = (("members", "name", "会员"), ("women", "gender", "女会员"),
+                 ("migrants", "migrant", "农民工"), ("activists", "activist", "积极分子"),
+                 ("joins", "change_type", "入会/转入"), ("outflows", "change_reason", "转出/退会"))
+_FLAGS = {"women": ("gender", "女"), "migrants": ("migrant", "是"), "activists": ("activist", "是")}
+_STAYING = tuple(("change_type", f'"<>{t}"') for t in OUTFLOWS)
+
+
+def roster_counts(values: Any, period: str | None) -> dict[str, int]:
+    """One roster row's part (0 or 1) in each figure of :data:`ROSTER_COUNTS`, in Python:
+    what :func:`count_terms` counts in a formula. ``values`` answers ``get(key)``."""
+    change = values.get("change_type")
+    staying = change not in OUTFLOWS
+    counted = change in EVENTS and not outside_period(values.get("change_date"), period)
+    out = {"members": int(staying), "joins": int(counted and change in JOINS),
+           "outflows": int(counted and not staying)}
+    for figure, (key, word) in _FLAGS.items():
+        out[figure] = int(staying and values.get(key) == word)
+    return out
+
+
+def count_terms(figure: str, bounds: tuple[int, int] | None
+                ) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """The COUNTIFS that make one roster figure, as (sign, ((column, criterion), …)) terms:
+    members are the rows not 转出/除名/退会; a join or outflow dated before or after the
+    period (``bounds``: its first and last day as serials) is taken away (a blank date
+    counts, :func:`~toolkit.validate.rules.outside_period`)."""
+    if figure == "members":
+        return [("+", _STAYING)]
+    if figure in _FLAGS:
+        key, word = _FLAGS[figure]
+        return [("+", ((key, f'"{word}"'), *_STAYING))]
+    terms: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for change in JOINS if figure == "joins" else OUTFLOWS:
+        kind = (("change_type", f'"{change}"'),)
+        terms.append(("+", kind))
+        if bounds is not None:
+            terms += [("-", (*kind, ("change_date", f'"<{bounds[0]}"'))),
+                      ("-", (*kind, ("change_date", f'">{bounds[1]}"')))]
+    return terms
+
+
+def countifs(terms: list[tuple[str, tuple[tuple[str, str], ...]]], places: int,
+             ref: Any, fixed: Sequence[tuple[str, str]]) -> str:
+    """:func:`count_terms` as a formula over ``places`` ranges (a detail page each, or a
+    span of rows): ``ref(i, column)`` is column's range in place ``i``; ``fixed`` are
+    conditions every COUNTIFS carries (the branch, or that the row is a detail row)."""
+    out = ""
+    for sign, conditions in terms:
+        group = "+".join("COUNTIFS(" + ",".join(f"{ref(i, key)},{criterion}" for key, criterion
+                                                in (*fixed, *conditions)) + ")"
+                         for i in range(places))
+        out += group if len(terms) == 1 else f"{sign}({group})"
+    return out.lstrip("+")
+
+
+def span_count(figure: str, spans: Sequence[tuple[str | None, int, int]],
+               bounds: tuple[int, int] | None) -> str:
+    """A roster 小计 or 合计 cell: the rows of ``spans`` (as :func:`subtotal`'s) that count in
+    ``figure``; a row with a 来源行 is a detail row, so the 小计 rows inside a 合计 are not."""
+    letters = {**detail_letters("roster"), "source_row": source_row_letter("roster")}
+
+    def ref(i: int, key: str) -> str:
+        sheet, first, last = spans[i]
+        return (f"{quoted(sheet)}!" if sheet else "") + \
+            f"{letters[key]}{first + 1}:{letters[key]}{last + 1}"
+    return "=" + countifs(count_terms(figure, bounds), len(spans), ref,
+                          (("source_row", '">0"'),))
+
+
+def period_serials(period: str | None) -> tuple[int, int] | None:
+    """The period's first and last day as spreadsheet serials (None: no period)."""
+    return tuple((d - EXCEL_EPOCH).days for d in period_bounds(period)) if period else None
+
+
 def summary_letter(key: str) -> str:
     return col_letter(SUMMARY_KEYS.index(key))
 
@@ -81,6 +161,11 @@ def summary_letter(key: str) -> str:
 def detail_letters(template: str) -> dict[str, str]:
     """Column letters of a detail sheet: 分会代码 is A, the spec's columns follow."""
     return {c.key: col_letter(i + 1) for i, c in enumerate(load_spec(template).columns)}
+
+
+def source_row_letter(template: str) -> str:
+    """The 来源行 column of a detail sheet: after 分会代码, the spec's columns and 来源文件."""
+    return col_letter(len(load_spec(template).columns) + 2)
 
 
 def detail_sums(template: str) -> tuple[str, ...]:
@@ -195,24 +280,16 @@ class SummaryFormulas:
                  period: str | None = None):
         self.pages, self.params = pages, params
         self.first, self.last = FIRST_DATA_ROW + 1, FIRST_DATA_ROW + branches  # 1-based rows
-        self.bounds = tuple((d - EXCEL_EPOCH).days for d in period_bounds(period)) if period \
-            else None  # the period's first and last day as serials
+        self.bounds = period_serials(period)
 
-    def _events(self, n: int, change: str) -> str:
-        """Rows of one 会籍变化类型 that are the period's: those dated outside it taken away
-        (:func:`~toolkit.validate.rules.outside_period`; a blank date counts)."""
-        kind = ',{p}!${change_type}:${change_type},"' + change + '"'
-        if self.bounds is None:
-            return self._count(n, kind)
-        dated = kind + ",{p}!${change_date}:${change_date},"
-        before = self._count(n, f'{dated}"<{self.bounds[0]}"')
-        after = self._count(n, f'{dated}">{self.bounds[1]}"')
-        return f"({self._count(n, kind)})-({before})-({after})"
+    def _count(self, figure: str, n: int) -> str:
+        """A roster figure of the branch on row ``n``, over whole columns of every page."""
+        pages, letters = self.pages["roster"], {**detail_letters("roster"), "branch": "A"}
 
-    def _count(self, n: int, conditions: str) -> str:
-        roster = detail_letters("roster")
-        return "+".join(f"COUNTIFS({quoted(p)}!$A:$A,$A{n}{conditions.format(p=quoted(p), **roster)})"
-                        for p in self.pages["roster"])
+        def ref(i: int, key: str) -> str:
+            return f"{quoted(pages[i])}!${letters[key]}:${letters[key]}"
+        return countifs(count_terms(figure, self.bounds), len(pages), ref,
+                        (("branch", f"$A{n}"),))
 
     def _sumifs(self, template: str, key: str, n: int) -> str:
         col = detail_letters(template)[key]
@@ -222,15 +299,9 @@ class SummaryFormulas:
     def formula(self, key: str, n: int) -> str | None:
         """The formula of column ``key`` on 1-based row ``n`` (None for a typed value)."""
         L = {k: f"{summary_letter(k)}{n}" for k in SUMMARY_KEYS}
-        change = ",{p}!${change_type}:${change_type},"
-        staying = "".join(f'{change}"<>{t}"' for t in OUTFLOWS)
-        activist = ',{p}!${activist}:${activist},"是"'
         veto = detail_letters("assessment")["veto"]
         by_key = {
-            "members": lambda: self._count(n, staying),
-            "joins": lambda: "+".join(self._events(n, t) for t in JOINS),
-            "outflows": lambda: "+".join(self._events(n, t) for t in OUTFLOWS),
-            "activists": lambda: self._count(n, activist + staying),
+            **{figure: (lambda f=figure: self._count(f, n)) for figure, _, _ in ROSTER_COUNTS},
             "share": lambda: f"IF({L['members']}=0,0,{L['activists']}/{L['members']})",
             "dues_due": lambda: self._sumifs("dues", "dues_due", n),
             "dues_paid": lambda: self._sumifs("dues", "dues_paid", n),

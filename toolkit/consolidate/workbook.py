@@ -33,6 +33,7 @@ from .formulas import (
     COVERAGE_LABEL,
     FIRST_DATA_ROW,
     MISSING_MARK,
+    ROSTER_COUNTS,
     SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
@@ -45,6 +46,8 @@ from .formulas import (
     detail_letters,
     detail_sums,
     page_spans,
+    period_serials,
+    span_count,
     subtotal,
     summary_letter,
 )
@@ -90,8 +93,15 @@ class _Formats:
         self.sub_int = book.add_format({**sub, "num_format": "0"})
         self.sub_money = book.add_format({**sub, "num_format": "#,##0.00"})
         self.sub_points = book.add_format({**sub, "num_format": "0.0"})
+        self._sub, self._book, self._counts = sub, book, {}
         self.bad = book.add_format({"bg_color": "#FFC7CE"})
         self.warn = book.add_format({"bg_color": "#FFEB9C"})
+
+    def count(self, word: str) -> Any:
+        """A subtotal's count that names itself: shown as "女会员 5", a number all the same."""
+        if word not in self._counts:
+            self._counts[word] = self._book.add_format({**self._sub, "num_format": f'"{word} "0'})
+        return self._counts[word]
 
     def kind(self, kind: str) -> Any:
         return {"int": self.int, "money": self.money, "points": self.points, "pct": self.pct,
@@ -238,7 +248,10 @@ def page_name(title: str, index: int) -> str:
 
 
 def _subtotal_row(pages: _Pages, label: str, start: tuple[int, int], end: tuple[int, int],
-                  totals: dict[str, Decimal], template: str) -> None:
+                  totals: dict[str, Decimal], template: str,
+                  counts: tuple[dict[str, int], tuple[int, int] | None] | None = None) -> None:
+    """A 小计 or the 合计: a SUBTOTAL of each money column; on a roster, ``counts`` (the
+    figures of :data:`ROSTER_COUNTS` and the period's bounds) as COUNTIFS under their columns."""
     ws, r = pages.take()
     fmt, letters = pages.fmt, detail_letters(template)
     keys = [c.key for c in load_spec(template).columns]
@@ -248,6 +261,11 @@ def _subtotal_row(pages: _Pages, label: str, start: tuple[int, int], end: tuple[
         ws.write_formula(r, keys.index(key) + 1, subtotal(letters[key], spans),
                          fmt.sub_points if load_spec(template).column(key).type == "points"
                          else fmt.sub_money, excel_number(total))
+    if counts is not None:
+        figures, bounds = counts
+        for figure, column, word in ROSTER_COUNTS:
+            ws.write_formula(r, keys.index(column) + 1, span_count(figure, spans, bounds),
+                             fmt.count(word), figures.get(figure, 0))
 
 
 def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str,
@@ -260,6 +278,8 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
     pages = _Pages(book, fmt, template, f"{spec.title}（{result.period_of(template)}）汇总明细",
                    heads, max_rows)
     grand = {k: Decimal(0) for k in detail_sums(template)}
+    bounds = period_serials(result.period) if template == "roster" else None
+    counted: dict[str, int] = {}
     first: tuple[int, int] | None = None
     ok = cell_xml(status_col, "ok", "text").encode()
     for (branch, t), report in sorted(result.chosen.items()):
@@ -276,11 +296,16 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
         if start is None:
             continue
         first = first or start
-        _subtotal_row(pages, f"{branch} 小计", start, pages.last, sums, template)
+        counts = report.load("totals") if template == "roster" else None
+        _subtotal_row(pages, f"{branch} 小计", start, pages.last, sums, template,
+                      None if counts is None else (counts, bounds))
         for key, total in sums.items():
             grand[key] += total
+        for figure, n in (counts or {}).items():
+            counted[figure] = counted.get(figure, 0) + n
     if first is not None:
-        _subtotal_row(pages, "合计", first, pages.last, grand, template)
+        _subtotal_row(pages, "合计", first, pages.last, grand, template,
+                      (counted, bounds) if template == "roster" else None)
     return pages.finish()
 
 

@@ -10,10 +10,11 @@ from ..spec import all_specs
 
 STATUS = {
     "zh": {"ok": "通过", "warnings": "有警告", "errors": "有错误", "unreadable": "无法读取",
-           "unrecognized": "无法识别", "error": "错误", "warning": "警告", "info": "说明"},
+           "unrecognized": "无法识别", "error": "错误", "warning": "警告", "info": "说明",
+           "superseded": "已替代，所用文件为 {path}，本文件的问题不计数"},
     "en": {"ok": "ok", "warnings": "warnings", "errors": "errors", "unreadable": "unreadable",
            "unrecognized": "unrecognized", "error": "error", "warning": "warning",
-           "info": "note"},
+           "info": "note", "superseded": "superseded by {path}; its findings are not counted"},
 }
 MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unrecognized": "?"}
 TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
@@ -40,7 +41,9 @@ def render_text(report: Report, lang: str = "zh") -> str:
         what = " ".join(x for x in (TEMPLATE_TITLES.get(f.template or "", ""), f.branch_code or "",
                                      f.period or "") if x)
         rows = f" {f.rows}{'行' if lang == 'zh' else ' rows'}" if f.template else ""
-        lines.append(f"{MARK[f.status]} {f.path}  [{words[f.status]}] {what}{rows}")
+        replaced = f"  ({words['superseded'].format(path=f.superseded_by)})" \
+            if f.superseded_by else ""
+        lines.append(f"{MARK[f.status]} {f.path}  [{words[f.status]}] {what}{rows}{replaced}")
         lines.extend(_finding_line(x, lang) for x in f.findings)
     label = ("文件 {files} 个，错误 {errors} 个，警告 {warnings} 个" if lang == "zh"
              else "{files} files, {errors} errors, {warnings} warnings")

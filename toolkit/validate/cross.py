@@ -6,12 +6,13 @@ with the later 填报日期 is the roster (the same rule consolidation uses to s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
 from ..findings import FileReport, finding
 from ..layout import a1
+from ..spec import load_spec
 from .rules import OUTFLOWS
 
 
@@ -21,6 +22,53 @@ def latest(reports: Iterable[FileReport]) -> FileReport | None:
     if not ranked or (len(ranked) > 1 and ranked[0].filed_on == ranked[1].filed_on):
         return None
     return ranked[0]
+
+
+def choose(groups: Mapping[tuple[str, str], list[FileReport]]
+           ) -> tuple[dict[tuple[str, str], FileReport], list[tuple[FileReport, FileReport]]]:
+    """The file used in each (branch, template) slot, and the (old, new) pairs it supersedes,
+    each old file marked (:attr:`FileReport.superseded_by`). One file under two names (same
+    SHA-256) is one submission; of the rest the latest 填报日期 is used; a tie at the top is a
+    ``duplicate_submission`` on each file, and the last by name is used."""
+    chosen, superseded = {}, []
+    for (branch, template), found in sorted(groups.items()):
+        files = _distinct(found)
+        superseded += [(f, files[_content(f)]) for f in found if files[_content(f)] is not f]
+        winner = latest(files.values())
+        if winner is None and len(files) > 1:
+            top = max((f.filed_on for f in files.values() if f.filed_on), default=None)
+            for f in files.values():
+                f.findings.append(finding("duplicate_submission", f.path, value=top, branch=branch,
+                                          template=load_spec(template).title, period=f.period))
+            winner = sorted(files.values(), key=lambda f: f.path)[-1]
+        chosen[(branch, template)] = winner
+        superseded += [(f, winner) for f in files.values() if f is not winner]
+    for old, new in superseded:
+        old.superseded_by = new.path
+    return chosen, superseded
+
+
+def supersede(files: Iterable[FileReport]) -> list[tuple[FileReport, FileReport]]:
+    """Mark the files a later one replaces, slot by slot (branch, template and period), as
+    consolidation would: validating an inbox counts what consolidating it counts."""
+    groups: dict[tuple[str, str, str], list[FileReport]] = {}
+    for f in files:
+        if f.template and f.branch_code and f.period:
+            groups.setdefault((f.period, f.branch_code, f.template), []).append(f)
+    return [pair for (_, branch, template), found in sorted(groups.items())
+            for pair in choose({(branch, template): found})[1]]
+
+
+def _distinct(files: list[FileReport]) -> dict[str, FileReport]:
+    """A slot's files by content (SHA-256): the first by name of each."""
+    out: dict[str, FileReport] = {}
+    for f in sorted(files, key=lambda f: f.path):
+        out.setdefault(_content(f), f)
+    return out
+
+
+def _content(f: FileReport) -> str:
+    return f.sha256 or f.path
 
 
 def _slots(reports: Iterable[FileReport], template: str) -> dict[tuple, list[FileReport]]:

@@ -204,7 +204,7 @@ def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Findin
 
 
 #: Flags drawn from the register's history, which verify cannot recompute from the workbook.
-HISTORY_FLAGS = frozenset({"audit_arrears_growing"})
+HISTORY_FLAGS = frozenset({"audit_arrears_growing", "audit_welfare_cap_year"})
 
 
 def _audit_listed(file: str, sheet: SheetData | None, recomputed: list[Finding]) -> list[Finding]:

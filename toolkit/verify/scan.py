@@ -16,11 +16,15 @@ from typing import Any
 
 from ..consolidate.formulas import (
     FIRST_DATA_ROW,
+    ROSTER_COUNTS,
     Parameters,
     above_max,
     detail_letters,
     detail_sums,
     page_spans,
+    period_serials,
+    roster_counts,
+    span_count,
     subtotal,
 )
 from ..consolidate.workbook import CHECK_LABEL, page_name
@@ -28,7 +32,6 @@ from ..findings import Finding, finding
 from ..integrity import Digest, changed_cells
 from ..layout import a1
 from ..spec import load_spec
-from ..validate.rules import JOINS, OUTFLOWS, outside_period
 from .layout import number, text, typed
 from .reader import Workbook
 from .totals import compare
@@ -65,21 +68,19 @@ class Tally:
     period: str | None = None  # the workbook's: a join or outflow dated outside is not its
     params: Parameters = AS_TYPED  # how a 考评分 above its 分值 counts
 
-    def add(self, template: str, values: dict[str, Any]) -> None:
+    def add(self, template: str, values: dict[str, Any],
+            counts: dict[str, int] | None = None) -> None:
+        """One detail row (``counts``: a roster row's :func:`roster_counts`)."""
         branch = values["branch"]
         fig = self.figures[branch]
         self.sources[values["file"]] += 1
         self.branch_rows[branch] += 1
         self.rows += 1
         if template == "roster":
-            change = values.get("change_type")
-            staying = change not in OUTFLOWS
-            counted = not outside_period(values.get("change_date"), self.period)
-            fig["members"] += staying
-            fig["joins"] += counted and change in JOINS
-            fig["outflows"] += counted and not staying
-            fig["activists"] += staying and values.get("activist") == "是"
-            self.members[branch] += staying
+            counts = counts or roster_counts(values, self.period)
+            for figure, n in counts.items():
+                fig[figure] += n
+            self.members[branch] += counts["members"]
         elif template == "assessment":
             fig["assessed"] = True
             fig["vetoes"] += values.get("veto") == "是"
@@ -141,13 +142,16 @@ class _Block:
     start: tuple[int, int] | None = None
     end: tuple[int, int] | None = None
     sums: dict[str, Decimal] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)  # a roster's :data:`ROSTER_COUNTS`
 
-    def add(self, position: tuple[int, int], cells: list[Any], columns: dict[str, int]) -> None:
+    def add(self, position: tuple[int, int], cells: list[Any], columns: dict[str, int],
+            counts: dict[str, int] | None = None) -> None:
         self.start = self.start or position
         self.end = position
         for key in self.keys:
             self.sums[key] = self.sums.get(key, Decimal(0)) + (
                 number(cells[columns[key]]) or Decimal(0))
+        self.counts.update(counts or {})
 
 
 @dataclass
@@ -179,7 +183,6 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
     keys = [c.key for c in spec.columns]
     sums = detail_sums(template)
     columns = {k: keys.index(k) + 1 for k in sums}
-    letters = detail_letters(template)
     names: list[str] = []
     ends: list[int] = []
     tally.pages[template] = names
@@ -201,10 +204,11 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
                 continue
             end = r
             if label.endswith(" 小计") or label == "合计":
-                covers = _Block(sums, grand.start, previous, grand.sums) if label == "合计" \
-                    else block
-                out += _totals(file, page, r, label, covers, (p, names, ends), columns, letters)
-                tally.checked += len(sums)
+                covers = _Block(sums, grand.start, previous, grand.sums, grand.counts) \
+                    if label == "合计" else block
+                out += _totals(file, page, r, label, covers, (p, names, ends), template,
+                               tally.period)
+                tally.checked += len(sums) + (template == "roster") * len(ROSTER_COUNTS)
                 block, previous = _Block(sums), (p, r)
                 continue
             cells = [page.value(r, c) for c in range(width)]
@@ -214,9 +218,10 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
                       "row": int(number(cells[-1]) or 0)}
             for f, value in zip(spec.columns, cells[1:-2], strict=True):
                 values[f.key] = typed(f.type, value)
-            tally.add(template, values)
-            block.add((p, r), cells, columns)
-            grand.add((p, r), cells, columns)
+            counts = roster_counts(values, tally.period) if template == "roster" else None
+            tally.add(template, values, counts)
+            block.add((p, r), cells, columns, counts)
+            grand.add((p, r), cells, columns, counts)
             previous = (p, r)
         ends.append(end)
         book.uncalculated[page.name] = page.uncalculated
@@ -236,16 +241,24 @@ def _outside(file: str, sheet: str, r: int, row: list[Any], width: int,
 
 
 def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tuple,
-            columns: dict[str, int], letters: dict[str, str]) -> list[Finding]:
-    """A 小计 or 合计 row: each sum a SUBTOTAL over exactly the rows it covers."""
+            template: str, period: str | None) -> list[Finding]:
+    """A 小计 or 合计 row: each sum a SUBTOTAL over exactly the rows it covers; on a roster,
+    each count a COUNTIFS over them (:func:`span_count`)."""
     if covers.start is None or covers.end is None:
         return []
     here, names, ends = layout
     spans = page_spans(covers.start, covers.end, here, names, ends)
+    keys = [c.key for c in load_spec(template).columns]
+    letters = detail_letters(template)
     out = []
-    for key, col in columns.items():
-        out += compare((file, page, r, col), label, subtotal(letters[key], spans),
-                       covers.sums.get(key, Decimal(0)), "money")
+    for key in covers.keys:
+        out += compare((file, page, r, keys.index(key) + 1), label,
+                       subtotal(letters[key], spans), covers.sums.get(key, Decimal(0)), "money")
+    if template == "roster":
+        bounds = period_serials(period)
+        for figure, column, _ in ROSTER_COUNTS:
+            out += compare((file, page, r, keys.index(column) + 1), label,
+                           span_count(figure, spans, bounds), covers.counts[figure], "int")
     return out
 
 

@@ -185,6 +185,7 @@ def _expected(sheet: SheetData, r: int, fig: dict[str, Any], params: Parameters)
     out: dict[str, Any] = {
         "members": members, "joins": int(fig.get("joins", 0)),
         "outflows": int(fig.get("outflows", 0)), "activists": activists,
+        "women": int(fig.get("women", 0)), "migrants": int(fig.get("migrants", 0)),
         "share": activists / members if members else 0,  # a ratio, compared approximately
         "dues_due": due, "dues_paid": paid, "arrears": due - paid,
         "remitted": round_fen(paid * params.remit_share), "fund": fund,
