@@ -55,7 +55,7 @@ def test_validate_json_contract():
 
     result = _validate(str(INBOX / "FH01_一车间分会_会员名册_2026-10.xlsx"), "--format", "json",
                        "--lang", "en")
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert set(data) == {"tool", "version", "files", "summary"}
     entry = data["files"][0]
     assert set(entry) == {"path", "sha256", "template", "branch_code", "period", "rows",
@@ -89,3 +89,54 @@ def test_validate_html_and_annotate_leave_inputs_untouched(tmp_path):
     assert marked["问题清单"]["B2"].hyperlink.location == "'会员名册'!D10"
     xls_copy = tmp_path / "FH06_机关分会_会员名册_2026-10_xls.批注.xlsx"
     assert not xls_copy.exists()  # the .xls roster had no findings
+
+
+@pytest.mark.parametrize(("toml", "line"), [
+    ('[[branch]]\ncode = "FH01"\n',
+     "配置 {path} 第 1 行：没有“branch”这项设置，是不是“branches”？"),
+    ('[dues]\nrat = 0.005\n', "配置 {path} 第 2 行：没有“dues.rat”这项设置，是不是“rate”？"),
+    ('[[branches]]\ncode = "FH01"\nname = "一车间分会"\nknd = "厂分会"\n',
+     "配置 {path} 第 4 行：没有“branches.knd”这项设置，是不是“kind”？"),
+    ('dues = 5\n', "配置 {path} 第 1 行：“dues”应是一个表 [dues]"),
+])
+def test_a_mistyped_setting_exits_2_naming_it_and_the_closest(tmp_path, toml, line):
+    """A typo in the configuration is never ignored in favour of a default."""
+    path = tmp_path / "federation.toml"
+    path.write_text(toml, encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    result = CliRunner().invoke(cli, ["validate", str(inbox), "--config", str(path)])
+    assert result.exit_code == 2
+    assert f"unionkit: {line.format(path=path)}" in result.stderr
+
+
+def test_the_branch_kinds_are_the_federations_own(tmp_path):
+    from toolkit.config import load_config
+
+    path = tmp_path / "federation.toml"
+    path.write_text('[federation]\nbranch_kinds = ["基层工会", "联合工会"]\n'
+                    '[[branches]]\ncode = "J01"\nname = "一厂工会"\nkind = "联合工会"\n',
+                    encoding="utf-8")
+    assert load_config(path).branches[0].kind == "联合工会"
+
+
+def test_a_folder_with_no_spreadsheet_exits_2_saying_so(tmp_path):
+    (tmp_path / "说明.txt").write_text("十月报表", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--no-register"])
+    assert result.exit_code == 2
+    assert f"unionkit: {tmp_path} 中没有电子表格" in result.stderr
+
+
+def test_without_config_a_line_says_the_defaults_are_used(tmp_path):
+    result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path / "t")])
+    assert result.exit_code == 0
+    assert "unionkit: 未指定 --config，使用内置默认设置" in result.stderr
+
+
+def test_text_columns_line_up_where_names_are_chinese():
+    """Padding counts what a terminal shows: a Chinese character takes two columns."""
+    from toolkit.render.text import clip, pad, width
+
+    assert width("会员名册!D10") == 12 and width("Sheet1!D10") == 10
+    assert width(pad("会员名册!D10", 16)) == width(pad("Sheet1!D10", 16)) == 16
+    assert clip("FH01 一车间分会", 10) == "FH01 一车" and width(clip("一车间", 5)) == 4

@@ -115,7 +115,7 @@ def test_validate_counts_what_consolidate_counts(tmp_path):
     old = "FH02_二车间分会_会费收缴_2026-10.xlsx"
     line = next(x for x in text.splitlines() if f" {old} " in x)
     assert "已替代，所用文件为 FH02_二车间分会_会费收缴_2026-10（更正）.xlsx" in line
-    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    data = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
     assert data["summary"]["errors"] == 13
     replaced = next(f for f in data["files"] if f["path"] == old)
     assert replaced["superseded_by"].endswith("（更正）.xlsx") and replaced["status"] == "errors"

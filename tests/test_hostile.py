@@ -278,7 +278,7 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
     ("[fund]\nrate = \"inf\"\n", "fund.rate"),
     ("[fund]\nupper_share = \"1.5\"\n", "fund.upper_share"),
     ("[roster]\nactivist_min_share = 2\n", "roster.activist_min_share"),
-    ("[[calendar]]\nholidays = []\n", "malformed setting"),
+    ("[[calendar]]\nholidays = []\n", "“calendar”应是一个表"),
     ("[[branches]]\ncode = \"FH01\"\nname = \"a\"\nkind = \"厂分会\"\n"
      "[[branches]]\ncode = \"FH01\"\nname = \"b\"\nkind = \"厂分会\"\n", "FH01 is listed twice"),
     ("[[branches]]\ncode = \" \"\nname = \"a\"\nkind = \"厂分会\"\n", "without a code"),
@@ -660,9 +660,47 @@ def test_a_chinese_windows_console_never_crashes_the_report(tmp_path, encoding, 
          "--config", CONFIG, "--no-register", "--format", fmt],
         capture_output=True, env={**os.environ, "PYTHONIOENCODING": encoding}, timeout=300)
     assert result.returncode == 1, result.stderr.decode(encoding, "replace")
-    out = result.stdout.decode(encoding)
+    # JSON and HTML are UTF-8 whatever the console (the HTML's charset says so); text takes
+    # the console's encoding, ✗ shown as ×
+    out = result.stdout.decode(encoding if fmt == "text" else "utf-8")
     assert "Traceback" not in result.stderr.decode(encoding, "replace")
-    assert {"text": "文件 40 个", "json": '"files": 40', "html": "</html>"}[fmt] in out
+    assert {"text": "× FH01_一车间分会_会员名册", "json": '"files": 40',
+            "html": '<meta charset="utf-8">'}[fmt] in out
+    assert {"text": "文件 40 个", "json": "id_checksum", "html": "</html>"}[fmt] in out
+
+
+def test_every_command_reports_whole_under_a_gbk_console(tmp_path):
+    """consolidate, verify, status and history, each format, under PYTHONIOENCODING=gbk: no
+    traceback and a complete report; ``--output`` writes UTF-8 whatever the console."""
+    register, out = tmp_path / "r.db", tmp_path / "w.xlsx"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", "from toolkit.cli import main; main()",
+                               *args], capture_output=True, timeout=300,
+                              env={**os.environ, "PYTHONIOENCODING": "gbk"})
+    made = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out),
+               "--register", str(register))
+    assert made.returncode == 1 and "13 errors" in made.stdout.decode("gbk"), made.stderr
+    runs = {
+        ("verify", "text"): ("verify", str(out), "--config", CONFIG),
+        ("verify", "json"): ("verify", str(out), "--config", CONFIG, "--format", "json"),
+        ("status", "text"): ("status", "--config", CONFIG, "--register", str(register)),
+        ("status", "json"): ("status", "--config", CONFIG, "--register", str(register),
+                             "--format", "json"),
+        ("history", "text"): ("history", "--config", CONFIG, "--register", str(register)),
+    }
+    ends = {("verify", "text"): "审计提示", ("verify", "json"): '"audit_flags": 11',
+            ("status", "text"): "FH10", ("status", "json"): '"FH10"',
+            ("history", "text"): "2026-10"}
+    for (command, fmt), args in runs.items():
+        result = run(*args)
+        assert result.returncode in (0, 1), (command, fmt, result.stderr.decode("gbk"))
+        assert b"Traceback" not in result.stderr
+        text = result.stdout.decode("gbk" if fmt == "text" else "utf-8")
+        assert ends[(command, fmt)] in text, (command, fmt)
+    report = tmp_path / "核验.json"
+    run("verify", str(out), "--config", CONFIG, "--format", "json", "--output", str(report))
+    assert '"errors": 0' in report.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("sheet", "cell", "fmt"), [

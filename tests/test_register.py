@@ -178,7 +178,7 @@ def test_cli_records_runs_and_shows_status_history_and_trend(tmp_path, register_
     assert verified.exit_code == 0, verified.output  # history is not a source difference
     status = runner.invoke(cli, ["status", "--config", CONFIG, "--register",
                                  str(register_in_tmp), "--format", "json"])
-    fh07 = next(b for b in json.loads(status.output)["branches"] if b["code"] == "FH07")
+    fh07 = next(b for b in json.loads(status.stdout)["branches"] if b["code"] == "FH07")
     assert fh07["ledger"]["status"] == "missing"
     history = runner.invoke(cli, ["history", "--branch", "FH04", "--register",
                                   str(register_in_tmp), "--config", CONFIG])

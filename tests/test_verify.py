@@ -140,7 +140,7 @@ def test_cli_json_and_exit_codes(made, copy):
     ok = CliRunner().invoke(cli, ["verify", str(made), "--format", "json", "--config",
                                   str(CONFIG)])
     assert ok.exit_code == 0
-    data = json.loads(ok.output)
+    data = json.loads(ok.stdout)
     assert data["verified"] is True and data["summary"]["errors"] == 0
     _edit_xml(copy, 3, r'(<c r="G3" s="\d+"><v>)([\d.]+)(</v>)', r"\g<1>99.99\g<3>")
     assert CliRunner().invoke(cli, ["verify", str(copy)]).exit_code == 1

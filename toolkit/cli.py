@@ -8,6 +8,7 @@ library's reach.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import signal
@@ -23,7 +24,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .atomic import live, remove_live
+from .atomic import atomic_path, live, remove_live
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
 from .outputs import check_outputs, workbook_path
@@ -43,6 +44,52 @@ def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
     return click.option("--workers", type=int, metavar="N",
                         help="Local worker processes for the per-file stage "
                              "(default: the number of cores; 1 = this process).")(command)
+
+
+output_option = click.option(
+    "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report into this file (UTF-8) instead of standard output.")
+
+#: What a console that cannot show a character shows instead (GBK has √ and ×, not ✓ and ✗).
+_NEAREST = {"✓": "√", "✗": "×", "−": "-", "–": "-", "—": "-", "…": "...", "→": "->"}
+
+
+def _nearest(exc: UnicodeError) -> tuple[str, int]:
+    """The codec error handler of standard output and error: each character the console's
+    encoding lacks as its nearest it has, else ``?`` — output never raises."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = ""
+    for ch in exc.object[exc.start:exc.end]:
+        sub = _NEAREST.get(ch, "?")
+        try:
+            sub.encode(exc.encoding)
+        except (UnicodeError, LookupError):
+            sub = "?"
+        out += sub
+    return out, exc.end
+
+
+codecs.register_error("unionkit-nearest", _nearest)
+
+
+def _report(text: str, output: Path | None, utf8: bool = False) -> None:
+    """A command's report: into ``--output`` (UTF-8, whole or not at all), else standard
+    output. JSON and HTML go out as UTF-8 whatever the console's encoding, so ``> 报告.html``
+    on Chinese Windows gives the file its charset says; text takes the console's encoding."""
+    if output is not None:
+        with atomic_path(output) as tmp:
+            tmp.write_bytes(text.encode("utf-8"))
+        click.echo(f"unionkit: 报告已写入 {output} (report written)", err=True)
+        return
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if utf8 and encoding != "utf8" and hasattr(stream, "buffer"):
+        stream.flush()
+        stream.buffer.write(text.encode("utf-8"))
+        stream.buffer.flush()
+    else:
+        click.echo(text, nl=False)
 
 
 register_option = click.option(
@@ -69,7 +116,12 @@ def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path
 
 
 def _config(path: Path | None) -> FederationConfig:
-    if path is not None and not path.exists():
+    """The federation's configuration; without --config the defaults, and a line saying so
+    (the defaults name no federation and list no branch, so nothing is 未报送)."""
+    if path is None:
+        click.echo("unionkit: 未指定 --config，使用内置默认设置（本会名称“总工会”，无分会名录，"
+                   "不列未报送）no --config: the built-in defaults are used", err=True)
+    elif not path.exists():
         raise ToolkitError(f"configuration not found: {path}")
     return load_config(path)
 
@@ -163,15 +215,18 @@ Examples:
 @config_option
 @parallel_options
 @register_options
+@output_option
 @handles_errors
 def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang: str,
              config_path: Path | None, workers: int | None, dask_address: str | None,
-             register_path: Path | None, no_register: bool) -> int:
+             register_path: Path | None, no_register: bool, output: Path | None) -> int:
     """Check branch files against their templates; every problem with its file and cell.
 
     PATHS are files or folders (searched recursively). Exit 0 when no errors (warnings
     allowed), 1 when any file has errors, 2 when the command cannot run.
     """
+    from .errors import UsageError
+    from .findings import SPREADSHEET
     from .parallel import executor_for
     from .render.annotate import annotate_report
     from .render.html import render_html
@@ -182,7 +237,10 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
 
     config = _config(config_path)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
-    check_outputs(paths, {"--annotate": annotate_dir})
+    if not any(f.name.lower().endswith(SPREADSHEET) for f in files):
+        raise UsageError(f"{'、'.join(map(str, paths))} 中没有电子表格（{' '.join(SPREADSHEET)}），"
+                         "没有可校验的报表 (no spreadsheet to validate)")
+    check_outputs(paths, {"--annotate": annotate_dir, "--output": output})
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
     with _progress("校验" if lang == "zh" else "validating") as tick, \
             executor_for(workers, dask_address) as executor:
@@ -195,7 +253,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
             register.record_validation(report.files, str(paths[0].resolve()),
                                        {"config": config_fingerprint(config_path)})
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
-    click.echo(render(report, lang), nl=False)
+    _report(render(report, lang), output, utf8=fmt != "text")
     if annotate_dir is not None:
         written = annotate_report([(f.source, f) for f in report.files], annotate_dir, lang)
         click.echo(f"{len(written)} annotated copies in {annotate_dir}", err=True)
@@ -321,9 +379,10 @@ Examples:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the messages.")
 @config_option
+@output_option
 @handles_errors
 def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
-           config_path: Path | None) -> int:
+           config_path: Path | None, output: Path | None) -> int:
     """Prove a consolidated workbook: totals, formulas, edits after generation, sources.
 
     Exit 0 when everything holds (audit flags are warnings), 1 on any discrepancy, 2 when the
@@ -334,12 +393,14 @@ def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
     from .render.text import render_verification
     from .verify import verify_workbook
 
+    check_outputs([workbook, *([sources] if sources else [])], {"--output": output})
     result = verify_workbook(workbook, _config(config_path), sources,
                              config_fingerprint(config_path))
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+        _report(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2) + "\n", output,
+                utf8=True)
     else:
-        click.echo(render_verification(result, lang), nl=False)
+        _report(render_verification(result, lang), output)
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -363,9 +424,10 @@ Examples:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @config_option
 @register_option
+@output_option
 @handles_errors
 def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
-           register_path: Path | None) -> int:
+           register_path: Path | None, output: Path | None) -> int:
     """Who reported: the submission matrix, branches × templates, for a period.
 
     Each cell is ok, warnings, errors, missing or duplicate (two files with one 填报日期), with
@@ -390,14 +452,14 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
         {(f["branch"], "") for f in files})
     matrix = submission_matrix(files, [code for code, _ in branches], TEMPLATE_IDS)
     if fmt == "json":
-        click.echo(json.dumps({"period": period, "branches": [
+        _report(json.dumps({"period": period, "branches": [
             {"code": code, **{t: {"status": matrix[(code, t)].status,
                                   "file": matrix[(code, t)].path,
                                   "superseded": matrix[(code, t)].superseded}
                               for t in TEMPLATE_IDS}} for code, _ in branches]},
-            ensure_ascii=False, indent=2))
+            ensure_ascii=False, indent=2) + "\n", output, utf8=True)
     else:
-        click.echo(render_status(period, matrix, branches, date.today(), lang), nl=False)
+        _report(render_status(period, matrix, branches, date.today(), lang), output)
     return EXIT_OK
 
 
@@ -409,9 +471,10 @@ Examples:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @config_option
 @register_option
+@output_option
 @handles_errors
 def history(branch: str | None, lang: str, config_path: Path | None,
-            register_path: Path | None) -> int:
+            register_path: Path | None, output: Path | None) -> int:
     """Trends across consolidated periods, members with months of unpaid dues, and members
     who left a roster without an outflow row."""
     from .register import disappeared, unpaid_streaks
@@ -423,7 +486,7 @@ def history(branch: str | None, lang: str, config_path: Path | None,
         people = register.members(branch)
     months = config.unpaid_months_withdrawal
     streaks, gone = unpaid_streaks(people, months), disappeared(people)
-    click.echo(render_history(figures, streaks, gone, months, branch, lang), nl=False)
+    _report(render_history(figures, streaks, gone, months, branch, lang), output)
     return EXIT_OK
 
 
@@ -492,7 +555,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
     for stream in (sys.stdout, sys.stderr):  # a GBK console cannot show ✗ or −: never raise
         if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+            stream.reconfigure(errors="unionkit-nearest")
     try:
         code = cli.main(prog_name="unionkit", standalone_mode=False)
     except (KeyboardInterrupt, click.Abort):

@@ -7,7 +7,9 @@ federation's own TOML file overrides any subset: tables merge key by key, lists 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-
-BRANCH_KINDS = ("厂分会", "科室分会")
 
 
 @dataclass(frozen=True)
@@ -240,9 +240,11 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
     assessment, roster = raw["assessment"], raw["roster"]
     branches = tuple(Branch(str(b["code"]), str(b["name"]), str(b.get("kind", "")))
                      for b in raw.get("branches", []))
+    kinds = tuple(str(k) for k in raw["federation"]["branch_kinds"])
     for b in branches:
-        if b.kind not in BRANCH_KINDS:
-            raise ConfigError(f"branch {b.code}: kind must be one of {BRANCH_KINDS}, not {b.kind!r}")
+        if b.kind not in kinds:
+            raise ConfigError(f"branch {b.code}: kind must be one of {'、'.join(kinds)} "
+                              f"([federation] branch_kinds), not {b.kind!r}")
     indicators = tuple(Indicator(i["category"], i["content"], _decimal(i, "points", "indicator"))
                        for i in assessment["indicators"])
     charts = _charts(ledger, base_dir)
@@ -336,16 +338,72 @@ def _config_text(path: Path) -> str:
     raise ConfigError(f"configuration {path} is not text in UTF-8 (save it as UTF-8)")
 
 
+#: Lists of tables whose entries the defaults leave empty: the keys an entry may have.
+ENTRY_KEYS = {"branches": ("code", "name", "kind")}
+#: Tables whose keys the federation names (each checked where it is read).
+FREE_TABLES = ("ledger.charts",)
+
+
+def check_keys(override: dict[str, Any], text: str, source: str,
+               defaults: dict[str, Any] | None = None, where: str = "") -> None:
+    """Refuse a setting the defaults do not have (a typo such as ``[[branch]]`` or
+    ``rat = 0.005`` would otherwise be ignored and the default used without a word), naming
+    the key, its line and the closest valid key; and a table or list where the defaults have
+    the other."""
+    defaults = _defaults() if defaults is None else defaults
+    for key, value in override.items():
+        here = f"{where}.{key}" if where else key
+        if here in FREE_TABLES:
+            continue
+        if key not in defaults and here not in ENTRY_KEYS:
+            raise ConfigError(_unknown(source, text, here, key, [*defaults, *ENTRY_KEYS]))
+        known = defaults.get(key, [])
+        entries = ENTRY_KEYS.get(here) or (
+            tuple({k for e in known if isinstance(e, dict) for k in e})
+            if isinstance(known, list) and known and isinstance(known[0], dict) else None)
+        if isinstance(known, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"配置 {source} 第 {_line(text, key)} 行：“{here}”应是一个表 "
+                                  f"[{here}]（{here} must be a table）")
+            check_keys(value, text, source, known, here)
+        elif entries is not None:
+            if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+                raise ConfigError(f"配置 {source} 第 {_line(text, key)} 行：“{here}”应是若干 "
+                                  f"[[{here}]] 表（{here} must be a list of tables）")
+            for entry in value:
+                for name in entry:
+                    if name not in entries:
+                        raise ConfigError(_unknown(source, text, f"{here}.{name}", name,
+                                                   list(entries)))
+
+
+def _unknown(source: str, text: str, here: str, key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, 1, 0.5)
+    hint = f"，是不是“{close[0]}”？" if close else f"，可用的设置：{'、'.join(sorted(valid))}"
+    return (f"配置 {source} 第 {_line(text, key)} 行：没有“{here}”这项设置{hint}"
+            f"（unknown setting {here}" + (f"; did you mean {close[0]}?" if close else "") + "）")
+
+
+def _line(text: str, key: str) -> int | str:
+    """The first line that sets or opens ``key`` (a key, a [table] or a [[list]])."""
+    pattern = re.compile(r'^\s*(?:\[\[?\s*(?:[\w."\']+\.)?)?["\']?' + re.escape(key)
+                         + r'["\']?\s*(?:=|\]|\.)')
+    return next((n for n, line in enumerate(text.splitlines(), start=1)
+                 if pattern.match(line)), "?")
+
+
 def load_config(path: Path | str | None = None) -> FederationConfig:
     """The defaults, overridden by the TOML file at ``path`` when given; impossible settings
     are refused with the setting named."""
     if path is None:
         return _check(_build(_defaults(), None, "builtin"))
     path = Path(path)
+    text = _config_text(path)
     try:
-        override = tomllib.loads(_config_text(path))
+        override = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from exc
+    check_keys(override, text, str(path))
     try:
         return _check(_build(_merge(_defaults(), override), path.parent, str(path)))
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..read.normalize import period_bounds
 from ..spec import TEMPLATE_IDS, load_spec
+from .text import clip, pad
 
 WORDS = {
     "zh": {"ok": "✓ 通过", "warnings": "! 警告", "errors": "✗ 错误", "missing": "— 未报送",
@@ -16,12 +17,6 @@ WORDS = {
            "duplicate": "✗ duplicate", "unreadable": "✗ unreadable",
            "unrecognized": "? unrecognized", "superseded": "superseded"},
 }
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-justify counting CJK characters as two columns, as terminals show them."""
-    shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-    return text + " " * max(width - shown, 0)
 
 
 def render_status(period: str, matrix: dict, branches: list[tuple[str, str]], today: date,
@@ -34,8 +29,8 @@ def render_status(period: str, matrix: dict, branches: list[tuple[str, str]], to
             f"period {period}: ends in {-ended} days")
     lines = [head, ""]
     titles = [load_spec(t).title for t in TEMPLATE_IDS]
-    lines.append(_pad("分会" if lang == "zh" else "branch", 22)
-                 + "".join(_pad(t, 20) for t in titles))
+    lines.append(pad("分会" if lang == "zh" else "branch", 22)
+                 + "".join(pad(t, 20) for t in titles))
     counts: dict[str, int] = {}
     for code, name in branches:
         cells = []
@@ -43,8 +38,8 @@ def render_status(period: str, matrix: dict, branches: list[tuple[str, str]], to
             slot = matrix[(code, template)]
             counts[slot.status] = counts.get(slot.status, 0) + 1
             extra = f" +{slot.superseded}{words['superseded']}" if slot.superseded else ""
-            cells.append(_pad(words.get(slot.status, slot.status) + extra, 20))
-        lines.append(_pad(f"{code} {name}"[:20], 22) + "".join(cells))
+            cells.append(pad(words.get(slot.status, slot.status) + extra, 20))
+        lines.append(pad(clip(f"{code} {name}", 20), 22) + "".join(cells))
     lines.append("")
     lines.append("  ".join(f"{words.get(k, k)} {v}" for k, v in sorted(counts.items())))
     return "\n".join(lines) + "\n"
@@ -64,11 +59,11 @@ def render_history(figures: dict[str, dict[str, Any]], streaks: list[dict], gone
         f"branch {branch}" if branch else "federation totals")
     lines = [title, ""]
     heads = ["所属期" if zh else "period", *(z if zh else e for _, z, e in HISTORY_COLUMNS)]
-    lines.append("".join(_pad(h, 14) for h in heads))
+    lines.append("".join(pad(h, 14) for h in heads))
     for period in sorted(figures):
         row = [period, *(str(figures[period].get(k, "")) if figures[period].get(k) is not None
                          else "" for k, _, _ in HISTORY_COLUMNS)]
-        lines.append("".join(_pad(v, 14) for v in row))
+        lines.append("".join(pad(v, 14) for v in row))
     lines.append("")
     lines.append(f"连续 {months} 个月及以上未足额缴纳会费（按规定可视为自动退会，请核实）：{len(streaks)} 人"
                   if zh else f"Dues unpaid for {months} months or more in a row (the usual "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from ..findings import Finding, Report, escaped
@@ -23,6 +24,30 @@ TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+def width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for a wide (CJK) character, none for a
+    combining mark, one for the rest."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` left-justified to ``columns`` as shown, so a table keeps its columns where a
+    file name or a sheet name is Chinese."""
+    return text + " " * max(columns - width(text), 0)
+
+
+def clip(text: str, columns: int) -> str:
+    """``text`` cut to at most ``columns`` as shown."""
+    out, used = "", 0
+    for ch in text:
+        used += width(ch)
+        if used > columns:
+            break
+        out += ch
+    return out
+
+
 def terminal_safe(text: str) -> str:
     """Clerk text made inert for a terminal: every control character shown as an escape
     (\\x1b), so a cell can never clear the screen or print a fake “all files OK”."""
@@ -31,7 +56,7 @@ def terminal_safe(text: str) -> str:
 
 def _finding_line(x: Finding, lang: str) -> str:
     place = f"{x.sheet or ''}!{x.cell}" if x.cell else (x.sheet or x.file or "—")
-    return f"    {place:<16} {STATUS[lang][x.severity]:<4} {x.code:<24} {x.message(lang)}"
+    return f"    {pad(place, 16)} {pad(STATUS[lang][x.severity], 4)} {x.code:<24} {x.message(lang)}"
 
 
 def render_text(report: Report, lang: str = "zh") -> str:
@@ -74,7 +99,9 @@ def render_verification(result: Any, lang: str = "zh") -> str:
     if result.audit:
         lines.append("")
         lines.append(f"{'审计提示' if zh else 'Audit flags'} ({len(result.audit)}):")
-        lines.extend(f"    {x.file:<40} {x.code:<24} {x.message(lang)}" for x in result.audit)
+        files = max(width(x.file) for x in result.audit)
+        lines.extend(f"    {pad(x.file, files)}  {x.code:<24} {x.message(lang)}"
+                     for x in result.audit)
     lines.append("")
     lines.append(f"错误 {result.errors} 个，警告 {result.warnings} 个，审计提示 {len(result.audit)} 条"
                   if zh else f"{result.errors} errors, {result.warnings} warnings, "
