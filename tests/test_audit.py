@@ -83,3 +83,28 @@ def test_dues_in_two_branches_and_ledger_against_dues(config):
     ledger = [_line("记-001", WEEKDAY, income="30.00", account_code="401")]
     codes = [code for code, _ in _flags(config, ledger, dues)]
     assert "audit_dues_two_branches" in codes and "audit_ledger_dues" in codes
+
+
+def test_a_year_the_configuration_does_not_list_takes_chinas_statutory_holidays(config):
+    """2035 is not in the default [calendar]: 国庆节 still comes from the holidays package, and
+    since nobody knows 2035's make-up working days yet, one flag says the weekend flags of
+    that year may fall on working days."""
+    assert 2035 not in config.calendar_years
+    rows = Rows({"FH01": 100}, {}, [], [_line("记-001", date(2035, 10, 1), "123.45"),
+                                        _line("记-002", date(2035, 10, 13), "67.80"),
+                                        _line("记-003", date(2035, 10, 16), "12.30")])
+    flags = audit(rows, config)
+    codes = [(f.code, dict(f.params).get("voucher")) for f in flags]
+    assert sorted(codes) == [("audit_calendar_unknown", ""), ("audit_holiday", "记-001"),
+                             ("audit_weekend", "记-002")]
+    holiday = next(f for f in flags if f.code == "audit_holiday")
+    assert "国庆节" in holiday.message("zh")
+    unknown = next(f for f in flags if f.code == "audit_calendar_unknown")
+    assert "2035 年的调休安排" in unknown.message("zh")
+
+
+def test_a_listed_year_follows_the_configuration_alone(config):
+    """2026 is in the default [calendar]: its make-up working Saturday is a working day and no
+    flag says the calendar is unknown."""
+    assert 2026 in config.calendar_years
+    assert _flags(config, [_line("记-001", date(2026, 10, 10), "123.45")]) == []

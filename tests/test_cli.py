@@ -140,3 +140,21 @@ def test_text_columns_line_up_where_names_are_chinese():
     assert width("会员名册!D10") == 12 and width("Sheet1!D10") == 10
     assert width(pad("会员名册!D10", 16)) == width(pad("Sheet1!D10", 16)) == 16
     assert clip("FH01 一车间分会", 10) == "FH01 一车" and width(clip("一车间", 5)) == 4
+
+
+def test_paths_with_spaces_and_chinese_characters(tmp_path):
+    """An inbox and an output named as a Windows user names folders."""
+    import shutil
+
+    from tests.conftest import INBOX, SAMPLE
+
+    inbox = tmp_path / "2026年 10月" / "分会 报表"
+    shutil.copytree(INBOX, inbox)
+    out = tmp_path / "汇总 结果" / "十月 汇总.xlsx"
+    config = str(SAMPLE / "federation.toml")
+    made = CliRunner().invoke(cli, ["consolidate", str(inbox), "--config", config,
+                                    "--out", str(out), "--no-register"])
+    assert made.exit_code == 1 and out.exists(), made.output
+    checked = CliRunner().invoke(cli, ["verify", str(out), "--config", config,
+                                       "--sources", str(inbox)])
+    assert checked.exit_code == 0, checked.output

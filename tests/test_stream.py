@@ -101,3 +101,14 @@ def test_memos_forget_columns_of_new_values():
     assert len(memos._memos["row"]) == 8
     memos.map("id", str, range(100))  # more than the limit, all new: forgotten
     assert len(memos._memos["id"]) == 0
+
+
+def test_xlsxwriter_is_a_version_the_fast_writer_is_tested_against():
+    """stream.py leans on xlsxwriter's private internals: on an untested version, say so
+    (re-run this module's tests against it, then add it to TESTED_XLSXWRITER and pyproject)."""
+    from toolkit.consolidate.stream import TESTED_XLSXWRITER
+
+    minor = ".".join(xlsxwriter.__version__.split(".")[:2])
+    assert minor in TESTED_XLSXWRITER, (
+        f"xlsxwriter {xlsxwriter.__version__} is not a version consolidate/stream.py is tested "
+        f"against ({', '.join(TESTED_XLSXWRITER)}): its private row stream may differ")

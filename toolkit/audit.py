@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from .config import FederationConfig
+from .days import WEEKEND, day_off, known
 from .findings import Finding, finding
 
 ROUND_UNIT = Decimal("100")
@@ -104,19 +105,24 @@ def round_amounts(ledger: list[dict[str, Any]]) -> list[Finding]:
 
 
 def off_days(ledger: list[dict[str, Any]], config: FederationConfig) -> list[Finding]:
-    """Expenses dated on a weekend or a public holiday (a working weekend is not flagged)."""
-    flags = []
-    days_off, workdays = config.holidays, config.workdays
+    """Expenses dated on a weekend or a public holiday (a make-up working day is not
+    flagged); and, once per year, a year whose make-up working days are unknown (neither the
+    configuration's ``[calendar]`` nor the ``holidays`` package has them): its weekend flags
+    may fall on working days."""
+    flags, unknown = [], {}
     for row in ledger:
         day = row.get("date")
-        if not _money(row.get("expense")) or not isinstance(day, date) or day in workdays:
+        if not _money(row.get("expense")) or not isinstance(day, date):
             continue
-        if day in days_off:
-            flags.append(_flag("audit_holiday", row, row["expense"], date=day,
-                               holiday=days_off[day]))
-        elif day.weekday() >= 5:
+        why = day_off(day, config)
+        if why == WEEKEND:
             flags.append(_flag("audit_weekend", row, row["expense"], date=day))
-    return flags
+        elif why is not None:
+            flags.append(_flag("audit_holiday", row, row["expense"], date=day, holiday=why))
+        if not known(day.year, config):
+            unknown.setdefault(day.year, row)
+    return flags + [_flag("audit_calendar_unknown", {"branch": "", "file": row.get("file")},
+                          year, year=year) for year, row in sorted(unknown.items())]
 
 
 def welfare_spent(ledger: list[dict[str, Any]], config: FederationConfig

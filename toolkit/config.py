@@ -106,6 +106,11 @@ class FederationConfig:
     over_max: str = "cap"  # how 汇总 counts a 考评分 above its item's 分值 (OVER_MAX)
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: frozenset[date] = frozenset()
+
+    @property
+    def calendar_years(self) -> frozenset[int]:
+        """The years ``[calendar]`` lists holidays or make-up working days for."""
+        return frozenset(d.year for d in (*self.holidays, *self.workdays))
     source: str = "builtin"
     charts: tuple[Chart, ...] = ()
 

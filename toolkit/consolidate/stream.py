@@ -53,6 +53,10 @@ _LETTERS = [xl_col_to_name(c) for c in range(64)]
 _TEXT = STYLE["text"]
 
 
+#: The xlsxwriter minor versions these internals are tested against (pyproject pins them; a
+#: test fails, naming the version, on any other).
+TESTED_XLSXWRITER = ("3.3",)
+
 #: zlib level for the workbook's zip. xlsxwriter takes zlib's default (6); level 1 deflates a
 #: federation's 380 MB of sheet XML in a third of the time (1.5 s instead of 4.4 s) into a file
 #: 20% larger (61 MB instead of 51 MB). Excel, WPS and LibreOffice read any level.
