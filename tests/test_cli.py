@@ -4,18 +4,29 @@ from click.testing import CliRunner
 from toolkit.cli import cli
 
 
-def test_top_level_help_has_examples():
+def test_top_level_help_is_chinese_with_examples_and_english_on_request():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0
-    assert "Examples:" in result.output
+    assert "用法：" in result.output and "示例：" in result.output and "显示本帮助并退出" in result.output
+    english = CliRunner().invoke(cli, ["--lang", "en", "--help"])
+    assert "Examples:" in english.output and "check, consolidate and audit" in english.output
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_has_help_with_an_example(command):
+def test_every_command_has_chinese_help_with_an_example(command):
+    """Chinese by default, English with --lang en (given before --help) or UNIONKIT_LANG."""
+    from toolkit.messages import say
+
     result = CliRunner().invoke(cli, [command, "--help"])
     assert result.exit_code == 0
-    assert "Example" in result.output
-    assert cli.commands[command].help
+    assert "示例：" in result.output and f"unionkit {command}" in result.output
+    assert say(f"help.{command}", "zh")[:12] in result.output
+    assert "Show this message" not in result.output
+    for args, env in (([command, "--lang", "en", "--help"], {}),
+                      ([command, "--help"], {"UNIONKIT_LANG": "en"})):
+        english = CliRunner().invoke(cli, args, env=env)
+        assert "Examples:" in english.output, (args, env)
+        assert say(f"help.{command}", "en").split()[0] in english.output
 
 
 def test_templates_command(tmp_path):
@@ -28,7 +39,7 @@ def test_templates_command(tmp_path):
 def test_missing_config_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path), "--config", "nope.toml"])
     assert result.exit_code == 2
-    assert "configuration not found" in result.output
+    assert "找不到配置文件：nope.toml" in result.output
 
 
 def _validate(*args):
@@ -45,7 +56,7 @@ def test_validate_exit_codes(tmp_path):
     assert _validate(str(INBOX)).exit_code == 1
     missing = _validate(str(tmp_path / "nope"))
     assert missing.exit_code == 2
-    assert "path not found" in missing.output
+    assert "unionkit: 找不到：" in missing.output
 
 
 def test_validate_json_contract():

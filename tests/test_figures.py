@@ -5,6 +5,7 @@ Each case is the sample inbox with one edit, asserting the figures a treasurer w
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import zipfile
 from decimal import Decimal
@@ -96,7 +97,7 @@ def test_one_error_count_everywhere(tmp_path):
     out = tmp_path / "w.xlsx"
     result = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", CONFIG,
                                       "--out", str(out), "--no-register"])
-    said = int(result.output.split(" errors")[0].rsplit(" ", 1)[1])
+    said = int(re.search(r"错误 (\d+) 个", result.stdout).group(1))
     book = openpyxl.load_workbook(out)
     summary, listed = book["汇总"], book["问题清单"]
     errors = SUMMARY_KEYS.index("errors") + 1
@@ -198,7 +199,7 @@ def test_period_is_accepted_as_a_clerk_writes_it(given):
 def test_a_period_the_inbox_lacks_lists_the_ones_it_has():
     from toolkit.errors import UsageError
 
-    with pytest.raises(UsageError, match="the inbox has: 2026-10"):
+    with pytest.raises(UsageError, match="收件箱中有：2026-10"):
         consolidate(INBOX, config(), "2026-09")
 
 

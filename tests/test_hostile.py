@@ -147,7 +147,7 @@ def test_out_equal_to_a_submission_is_refused(inbox):
     target = inbox / ROSTER.name
     before = target.read_bytes()
     result = run("consolidate", str(inbox), "--config", CONFIG, "--out", str(target))
-    assert result.exit_code == 2 and "never writes into its inputs" in result.output
+    assert result.exit_code == 2 and "unionkit 从不往输入里写" in result.output
     assert target.read_bytes() == before
 
 
@@ -267,7 +267,7 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
     monkeypatch.setattr(validate, "validate_paths", broken)
     result = run("validate", str(ROSTER), "--config", CONFIG, "--no-register", "--workers", "1")
     assert result.exit_code == 3
-    assert result.output.strip().splitlines()[-1].startswith("unionkit: internal error")
+    assert result.output.strip().splitlines()[-1].startswith("unionkit: 内部错误")
     assert "Traceback" not in result.output
 
 
@@ -280,8 +280,8 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, tmp_path):
     ("[roster]\nactivist_min_share = 2\n", "roster.activist_min_share"),
     ("[[calendar]]\nholidays = []\n", "“calendar”应是一个表"),
     ("[[branches]]\ncode = \"FH01\"\nname = \"a\"\nkind = \"厂分会\"\n"
-     "[[branches]]\ncode = \"FH01\"\nname = \"b\"\nkind = \"厂分会\"\n", "FH01 is listed twice"),
-    ("[[branches]]\ncode = \" \"\nname = \"a\"\nkind = \"厂分会\"\n", "without a code"),
+     "[[branches]]\ncode = \"FH01\"\nname = \"b\"\nkind = \"厂分会\"\n", "代码 FH01 出现了两次"),
+    ("[[branches]]\ncode = \" \"\nname = \"a\"\nkind = \"厂分会\"\n", "没有代码"),
 ])
 def test_impossible_configurations_exit_2_naming_the_setting(tmp_path, text, named):
     (tmp_path / "f.toml").write_text(text, encoding="utf-8")
@@ -292,8 +292,8 @@ def test_impossible_configurations_exit_2_naming_the_setting(tmp_path, text, nam
 
 
 @pytest.mark.parametrize(("csv", "named"), [
-    ("code,name,kind\n401,会费收入,income\n599,奇怪,other\n", "kind 'other'"),
-    ("code,name,kind\n401,会费收入\n", "line 2"),
+    ("code,name,kind\n401,会费收入,income\n599,奇怪,other\n", "类别 'other'"),
+    ("code,name,kind\n401,会费收入\n", "第 2 行"),
 ])
 def test_broken_charts_of_accounts_exit_2(tmp_path, csv, named):
     (tmp_path / "c.csv").write_text(csv, encoding="utf-8")
@@ -311,7 +311,7 @@ def test_gbk_configuration_from_notepad_is_read(tmp_path):
 
 def test_a_workbook_passed_as_configuration_is_named(tmp_path):
     result = run("validate", str(ROSTER), "--config", str(ROSTER), "--no-register")
-    assert result.exit_code == 2 and "is a workbook" in result.output
+    assert result.exit_code == 2 and "是一个工作簿" in result.output
 
 
 # --- cells no workbook can hold -----------------------------------------------------------------
@@ -515,7 +515,7 @@ def test_register_with_a_dropped_table_exits_2_before_any_output(tmp_path):
     out = tmp_path / "o" / "w.xlsx"
     result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out), "--register",
                  str(db))
-    assert result.exit_code == 2 and "lacks its table members" in result.output
+    assert result.exit_code == 2 and "缺少数据表 members" in result.output
     assert not out.exists()
 
 
@@ -552,7 +552,7 @@ def test_read_only_register_is_read_by_status_as_root_too(tmp_path, monkeypatch)
     out = tmp_path / "o" / "w.xlsx"
     result = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out), "--register",
                  str(db))
-    assert result.exit_code == 2 and "read-only" in result.output and not out.exists()
+    assert result.exit_code == 2 and "是只读的" in result.output and not out.exists()
 
 
 def test_register_held_by_another_run_is_a_clear_exit_2(tmp_path, monkeypatch):
@@ -571,7 +571,7 @@ def test_register_held_by_another_run_is_a_clear_exit_2(tmp_path, monkeypatch):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert result.exit_code == 2 and "in use by another unionkit run" in result.output
+    assert result.exit_code == 2 and "正被另一个 unionkit 运行占用" in result.output
     assert not out.exists()
 
 
@@ -680,7 +680,7 @@ def test_every_command_reports_whole_under_a_gbk_console(tmp_path):
                               env={**os.environ, "PYTHONIOENCODING": "gbk"})
     made = run("consolidate", str(INBOX), "--config", CONFIG, "--out", str(out),
                "--register", str(register))
-    assert made.returncode == 1 and "13 errors" in made.stdout.decode("gbk"), made.stderr
+    assert made.returncode == 1 and "错误 13 个" in made.stdout.decode("gbk"), made.stderr
     runs = {
         ("verify", "text"): ("verify", str(out), "--config", CONFIG),
         ("verify", "json"): ("verify", str(out), "--config", CONFIG, "--format", "json"),

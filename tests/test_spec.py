@@ -65,8 +65,8 @@ def test_config_override_merges(tmp_path):
 def test_config_errors_are_clear(tmp_path):
     path = tmp_path / "f.toml"
     path.write_text("[fund\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="不是有效的 TOML"):
         load_config(path)
     path.write_text('[[branches]]\ncode = "A"\nname = "甲"\nkind = "车间"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="kind must be"):
+    with pytest.raises(ConfigError, match="类别必须是"):
         load_config(path)

@@ -27,28 +27,109 @@ from . import __version__
 from .atomic import atomic_path, live, remove_live
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
+from .messages import LANGS, catalog, default_lang, say
 from .outputs import check_outputs, workbook_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3
 
+def _lang_of(ctx: click.Context | None) -> str:
+    """The language asked for: this command's --lang (or UNIONKIT_LANG), else Chinese."""
+    while ctx is not None:
+        if "lang" in ctx.meta:
+            return ctx.meta["lang"]
+        ctx = ctx.parent
+    return default_lang()
+
+
+def _remember_lang(ctx: click.Context, _param: Any, value: str) -> str:
+    ctx.meta["lang"] = value
+    return value
+
+
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGS), default="zh", show_default=True, envvar="UNIONKIT_LANG",
+    is_eager=True, callback=_remember_lang)  # eager: ``--lang en --help`` shows English
+
+
+class Localized(click.Command):
+    """A command whose help, option help, headings and examples come from the catalog, in the
+    language of --lang (given before --help) or UNIONKIT_LANG: ``help.<command>`` and
+    ``option.<name>``; the examples are the command's own lines (``examples``)."""
+
+    def __init__(self, *args: Any, examples: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.examples = examples
+
+    def _localize(self, lang: str) -> None:
+        self.help = say(f"help.{self.name}", lang)
+        if self.examples:
+            self.epilog = f"\b\n{say('help.examples', lang)}\n{self.examples}"
+        for param in self.params:
+            if isinstance(param, click.Option) and f"option.{param.name}" in catalog():
+                param.help = say(f"option.{param.name}", lang)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._localize(_lang_of(ctx))
+        super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The help's first sentence, cut to ``limit`` columns as shown (click's own cut
+        counts words, and a Chinese sentence is one)."""
+        from .render.text import clip, width
+
+        self._localize(_lang_of(click.get_current_context(silent=True)))
+        first = (self.help or "").split("。")[0].split(". ")[0].rstrip(".")
+        return first if width(first) <= limit else clip(first, limit - 1) + "…"
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              say("help.usage", _lang_of(ctx)) + " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        for p in params:
+            if "--help" in p.opts or "--version" in p.opts:  # click's own options
+                p.help = say("option.help" if "--help" in p.opts else "option.version",
+                             _lang_of(ctx))
+        rows = [row for p in params if (row := p.get_help_record(ctx))]
+        if rows:
+            with formatter.section(say("help.options", _lang_of(ctx))):
+                formatter.write_dl(rows)
+
+
+class LocalizedGroup(Localized, click.Group):
+    """The ``unionkit`` group, localized like its commands."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        Localized.format_options(self, ctx, formatter)
+        commands = [(name, cmd) for name in self.list_commands(ctx)
+                    if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if commands:
+            width = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section(say("help.commands", _lang_of(ctx))):
+                formatter.write_dl([(name, cmd.get_short_help_str(width))
+                                    for name, cmd in commands])
+
+
+def command(examples: str) -> Callable[[Callable[..., Any]], click.Command]:
+    """A unionkit command: localized help (:class:`Localized`), --lang, and its examples."""
+    def decorate(function: Callable[..., Any]) -> click.Command:
+        return cli.command(cls=Localized, examples=examples)(lang_option(function))
+    return decorate
+
+
 config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="Federation configuration (TOML); defaults from RULES.md when omitted.")
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
 
 
 def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
     """--workers and --dask: where the per-file stage runs."""
-    command = click.option("--dask", "dask_address", metavar="ADDRESS",
-                           help="Run the per-file stage on a Dask cluster "
-                                "(scheduler address, e.g. tcp://10.0.0.5:8786).")(command)
-    return click.option("--workers", type=int, metavar="N",
-                        help="Local worker processes for the per-file stage "
-                             "(default: the number of cores; 1 = this process).")(command)
+    command = click.option("--dask", "dask_address", metavar="ADDRESS")(command)
+    return click.option("--workers", type=int, metavar="N")(command)
 
 
 output_option = click.option(
-    "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report into this file (UTF-8) instead of standard output.")
+    "--output", "output", type=click.Path(dir_okay=False, path_type=Path))
 
 #: What a console that cannot show a character shows instead (GBK has √ and ×, not ✓ and ✗).
 _NEAREST = {"✓": "√", "✗": "×", "−": "-", "–": "-", "—": "-", "…": "...", "→": "->"}
@@ -73,14 +154,14 @@ def _nearest(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("unionkit-nearest", _nearest)
 
 
-def _report(text: str, output: Path | None, utf8: bool = False) -> None:
+def _report(text: str, output: Path | None, lang: str, utf8: bool = False) -> None:
     """A command's report: into ``--output`` (UTF-8, whole or not at all), else standard
     output. JSON and HTML go out as UTF-8 whatever the console's encoding, so ``> 报告.html``
     on Chinese Windows gives the file its charset says; text takes the console's encoding."""
     if output is not None:
         with atomic_path(output) as tmp:
             tmp.write_bytes(text.encode("utf-8"))
-        click.echo(f"unionkit: 报告已写入 {output} (report written)", err=True)
+        _note(say("say.report_written", lang, path=output))
         return
     stream = sys.stdout
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
@@ -93,16 +174,18 @@ def _report(text: str, output: Path | None, utf8: bool = False) -> None:
 
 
 register_option = click.option(
-    "--register", "register_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="The submission register (SQLite). Default: the configuration's [register] path, else "
-         "unionkit.db beside the inbox (for status and history: ./unionkit.db).")
+    "--register", "register_path", type=click.Path(dir_okay=False, path_type=Path))
 
 
 def register_options(command: Callable[..., int]) -> Callable[..., int]:
     """--register PATH and --no-register: where (and whether) the run is recorded."""
-    command = click.option("--no-register", is_flag=True,
-                           help="Do not record this run in the submission register.")(command)
+    command = click.option("--no-register", is_flag=True)(command)
     return register_option(command)
+
+
+def _note(text: str) -> None:
+    """One line on standard error: what a command says beside its report."""
+    click.echo(f"unionkit: {text}", err=True)
 
 
 def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path],
@@ -115,14 +198,13 @@ def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path
     return register.Register(path or register.default_path(inputs, config.register_path))
 
 
-def _config(path: Path | None) -> FederationConfig:
+def _config(path: Path | None, lang: str) -> FederationConfig:
     """The federation's configuration; without --config the defaults, and a line saying so
     (the defaults name no federation and list no branch, so nothing is 未报送)."""
     if path is None:
-        click.echo("unionkit: 未指定 --config，使用内置默认设置（本会名称“总工会”，无分会名录，"
-                   "不列未报送）no --config: the built-in defaults are used", err=True)
+        _note(say("say.no_config", lang))
     elif not path.exists():
-        raise ToolkitError(f"configuration not found: {path}")
+        raise ToolkitError("config_not_found", path=path)
     return load_config(path)
 
 
@@ -132,10 +214,11 @@ def handles_errors(command: Callable[..., int]) -> Callable[..., None]:
     line and exit 3, never a traceback unless UNIONKIT_DEBUG is set."""
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        lang = kwargs.get("lang") or default_lang()
         try:
             code = command(*args, **kwargs)
         except ToolkitError as exc:
-            click.echo(f"unionkit: {exc}", err=True)
+            _note(exc.message(lang))
             sys.exit(EXIT_CANNOT_RUN)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
@@ -147,71 +230,60 @@ def handles_errors(command: Callable[..., int]) -> Callable[..., None]:
             if os.environ.get("UNIONKIT_DEBUG"):
                 raise
             text = str(exc).splitlines()[0][:200] if str(exc) else ""
-            click.echo(f"unionkit: internal error ({type(exc).__name__}: {text}); please "
-                       "report it with the command you ran (UNIONKIT_DEBUG=1 shows where)",
-                       err=True)
+            _note(say("say.internal_error", lang, kind=type(exc).__name__, text=text))
             sys.exit(EXIT_INTERNAL)
         sys.exit(code)
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="""\b
-Examples:
-  unionkit sample --out sample_data
+@click.group(name="unionkit", cls=LocalizedGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             examples="""  unionkit sample --out sample_data
   unionkit validate sample_data/inbox --config sample_data/federation.toml
-  unionkit templates --out templates_xlsx""")
+  unionkit consolidate sample_data/inbox --config sample_data/federation.toml --out out/2026-10.xlsx
+  unionkit --lang en validate sample_data/inbox""")
 @click.version_option(__version__, prog_name="unionkit")
-def cli() -> None:
+@lang_option
+def cli(lang: str) -> None:
     """unionkit — 工会报表校验与汇总: check, consolidate and audit a union federation's workbooks."""
 
 
-@cli.command(epilog="""\b
-Example:
-  unionkit templates --out templates_xlsx""")
+@command("""  unionkit templates --out templates_xlsx""")
 @click.option("--out", "out_dir", default="templates_xlsx", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the workbooks.")
+              type=click.Path(file_okay=False, path_type=Path))
 @config_option
 @handles_errors
-def templates(out_dir: Path, config_path: Path | None) -> int:
+def templates(out_dir: Path, config_path: Path | None, lang: str) -> int:
     """Write the blank federation templates (会员名册, 会费收缴, 经费收支账, 考核评分)."""
     from .spec import all_specs
     from .templates import write_blank_templates
 
-    for path in write_blank_templates(_config(config_path), out_dir, all_specs()):
+    for path in write_blank_templates(_config(config_path, lang), out_dir, all_specs()):
         click.echo(str(path))
     return EXIT_OK
 
 
-@cli.command(epilog="""\b
-Example:
-  unionkit sample --out sample_data""")
+@command("""  unionkit sample --out sample_data""")
 @click.option("--out", "out_dir", default="sample_data", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+              type=click.Path(file_okay=False, path_type=Path))
 @handles_errors
-def sample(out_dir: Path) -> int:
+def sample(out_dir: Path, lang: str) -> int:
     """Write a realistic sample federation inbox with planted mistakes (see its README.md)."""
     from .sample import write_sample
 
     result = write_sample(out_dir)
-    click.echo(f"{len(result.files)} files in {out_dir / 'inbox'}; "
-               f"{len(result.planted)} deliberate mistakes listed in {out_dir / 'README.md'}")
+    click.echo(say("say.sample_written", lang, files=len(result.files), inbox=out_dir / "inbox",
+                   planted=len(result.planted), readme=out_dir / "README.md"))
     return EXIT_OK
 
 
-@cli.command(epilog="""\b
-Examples:
-  unionkit validate sample_data/inbox --config sample_data/federation.toml
-  unionkit validate inbox/ --format json > report.json
-  unionkit validate inbox/ --annotate marked/ --format html > report.html
+@command("""  unionkit validate sample_data/inbox --config sample_data/federation.toml
+  unionkit validate inbox/ --format html --output 校验报告.html
+  unionkit validate inbox/ --annotate 批注副本/ --config federation.toml
   unionkit validate FH01_会员名册.xlsx --lang en""")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text",
-              show_default=True, help="Report format on standard output.")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write a marked-up copy of every file with findings into this folder.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the messages.")
+              show_default=True)
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False, path_type=Path))
 @config_option
 @parallel_options
 @register_options
@@ -235,14 +307,14 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     from .validate import collect_files, findings_only, validate_paths
     from .validate.cross import supersede
 
-    config = _config(config_path)
+    config = _config(config_path, lang)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
     if not any(f.name.lower().endswith(SPREADSHEET) for f in files):
-        raise UsageError(f"{'、'.join(map(str, paths))} 中没有电子表格（{' '.join(SPREADSHEET)}），"
-                         "没有可校验的报表 (no spreadsheet to validate)")
+        raise UsageError("no_spreadsheet", paths="、".join(map(str, paths)),
+                         kinds=" ".join(SPREADSHEET))
     check_outputs(paths, {"--annotate": annotate_dir, "--output": output})
     base = paths[0] if len(paths) == 1 and paths[0].is_dir() else None
-    with _progress("校验" if lang == "zh" else "validating") as tick, \
+    with _progress(say("say.progress_validate", lang)) as tick, \
             executor_for(workers, dask_address) as executor:
         report = validate_paths(files, config, progress=tick, base=base, executor=executor,
                                 extract=findings_only)
@@ -253,32 +325,33 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
             register.record_validation(report.files, str(paths[0].resolve()),
                                        {"config": config_fingerprint(config_path)})
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
-    _report(render(report, lang), output, utf8=fmt != "text")
+    _report(render(report, lang), output, lang, utf8=fmt != "text")
+    shown = " ".join(map(str, paths))
     if annotate_dir is not None:
         written = annotate_report([(f.source, f) for f in report.files], annotate_dir, lang)
-        click.echo(f"{len(written)} annotated copies in {annotate_dir}", err=True)
+        _note(say("say.annotated", lang, count=len(written), folder=annotate_dir))
+        _note(say("next.validate_annotated", lang, folder=annotate_dir))
+    else:
+        _note(say("next.validate_errors" if report.errors else "next.validate_clean", lang,
+                  paths=shown))
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
-@cli.command(epilog="""\b
-Examples:
-  unionkit consolidate sample_data/inbox --config sample_data/federation.toml --out out/2026-10.xlsx
-  unionkit consolidate inbox/ --out out/2026-10.xlsx --period 2026-10 --json out/2026-10.json
+@command("""  unionkit consolidate sample_data/inbox --config sample_data/federation.toml --out out/10.xlsx
+  unionkit consolidate inbox/ --out out/2026-10.xlsx --period 2026年10月 --json out/2026-10.json
   unionkit consolidate inbox/ --out out/final.xlsx --strict""")
 @click.argument("inbox", type=click.Path(path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The workbook to write (.xlsx).")
-@click.option("--period", help="Period YYYY-MM (default: the latest period in the inbox).")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the summary figures as JSON.")
-@click.option("--strict", is_flag=True, help="Write nothing and exit 1 when any error exists.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--period")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True)
 @config_option
 @parallel_options
 @register_options
 @handles_errors
 def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | None, strict: bool,
                 config_path: Path | None, workers: int | None, dask_address: str | None,
-                register_path: Path | None, no_register: bool) -> int:
+                register_path: Path | None, no_register: bool, lang: str) -> int:
     """Validate the inbox and write one consolidated workbook for the period.
 
     The workbook has 汇总 (one row per branch, totals, charts), one sheet per template with
@@ -293,9 +366,9 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     from .spool import RUN_PREFIX, Spool, sweep_stale
 
     if not inbox.exists():
-        raise ToolkitError(f"path not found: {inbox}")
+        raise ToolkitError("path_not_found", path=inbox)
     out = workbook_path(out)
-    config = _config(config_path)
+    config = _config(config_path, lang)
     with ExitStack() as stack:
         register = _register(register_path, config, [inbox], no_register)
         check_outputs([inbox], {"--out": out, "--json": json_out,
@@ -308,18 +381,16 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
             tempfile.TemporaryDirectory(prefix=RUN_PREFIX))))
         executor = stack.enter_context(executor_for(workers, dask_address))
         result = run(inbox, config, period, executor, Spool(work),
-                     stack.enter_context(_progress("汇总")))
+                     stack.enter_context(_progress(say("say.progress_consolidate", lang))))
         if period is None:
-            click.echo(f"所属期 period: {result.period}（收件箱中多数报表的所属期 the period most "
-                       "files name）", err=True)
+            _note(say("say.period_chosen", lang, period=result.period))
         history = register.history_before(result.period) if register else {}
         check_continuity(result, history)
         if register is not None:
             sent_earlier(result, register.sent_in_year(result.period[:4]))
         errors, _ = result.counts()
         if strict and result.used_errors():
-            click.echo(f"--strict: {result.used_errors()} errors in the files used, "
-                       "no workbook written", err=True)
+            _note(say("say.strict_refused", lang, errors=result.used_errors()))
             return EXIT_FINDINGS
         options = {"period": result.period, "strict": strict,
                    "config": config_fingerprint(config_path)}
@@ -331,10 +402,14 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
                                    if register is not None else None, out)
     if json_out is not None:
         write_json(result, digest, json_out)
-    click.echo(f"{out}  ({len(result.chosen)} files consolidated, {len(result.missing)} missing, "
-               f"{len(result.superseded)} superseded, {errors} errors"
-               + (f", {apart} of them in files outside 汇总" if (apart := result.unattributed()[0])
-                  else "") + ")")
+    apart = result.unattributed()[0]
+    click.echo(say("say.consolidated", lang, out=out, files=len(result.chosen),
+                   missing=len(result.missing), superseded=len(result.superseded), errors=errors,
+                   apart=say("say.consolidated_apart", lang, count=apart) if apart else ""))
+    chase = {b.code for b, _ in result.missing}
+    _note(say("next.consolidate", lang, out=out, missing=say(
+        "next.consolidate_missing", lang, count=len(chase), reports=len(result.missing))
+        if chase else ""))
     return EXIT_FINDINGS if errors else EXIT_OK
 
 
@@ -365,19 +440,13 @@ def _write_and_record(write: Callable[[], str],
     return written.result()
 
 
-@cli.command(epilog="""\b
-Examples:
-  unionkit verify out/2026-10.xlsx
+@command("""  unionkit verify out/2026-10.xlsx
   unionkit verify out/2026-10.xlsx --sources sample_data/inbox --config sample_data/federation.toml
-  unionkit verify out/2026-10.xlsx --format json > verify.json""")
+  unionkit verify out/2026-10.xlsx --format json --output 核验.json""")
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("--sources", type=click.Path(path_type=Path),
-              help="The inbox the workbook was made from: re-hash every input and re-run the "
-                   "consolidation to compare.")
+@click.option("--sources", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format on standard output.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the messages.")
+              show_default=True)
 @config_option
 @output_option
 @handles_errors
@@ -394,13 +463,14 @@ def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
     from .verify import verify_workbook
 
     check_outputs([workbook, *([sources] if sources else [])], {"--output": output})
-    result = verify_workbook(workbook, _config(config_path), sources,
+    result = verify_workbook(workbook, _config(config_path, lang), sources,
                              config_fingerprint(config_path))
     if fmt == "json":
         _report(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2) + "\n", output,
-                utf8=True)
+                lang, utf8=True)
     else:
-        _report(render_verification(result, lang), output)
+        _report(render_verification(result, lang), output, lang)
+    _note(say("next.verify_failed" if result.errors else "next.verify_ok", lang))
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
@@ -409,19 +479,15 @@ def _existing_register(path: Path | None, config: FederationConfig) -> Any:
 
     path = path or config.register_path or Path(FILE_NAME)
     if not path.exists():
-        raise ToolkitError(f"no register at {path}: run validate or consolidate first "
-                           "(or pass --register / --config)")
+        raise ToolkitError("no_register", path=path)
     return Register(path)
 
 
-@cli.command(epilog="""\b
-Examples:
-  unionkit status --config sample_data/federation.toml
+@command("""  unionkit status --config sample_data/federation.toml
   unionkit status --period 2026-10 --register 汇总/unionkit.db""")
-@click.option("--period", help="Period YYYY-MM (default: the latest in the register).")
+@click.option("--period")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @config_option
 @register_option
 @output_option
@@ -441,11 +507,11 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
     from .render.register import render_status
     from .spec import TEMPLATE_IDS
 
-    config = _config(config_path)
+    config = _config(config_path, lang)
     with _existing_register(register_path, config) as register:
         periods = register.periods()
         if not periods:
-            raise ToolkitError("the register has no monthly files yet")
+            raise ToolkitError("register_empty")
         period = period or periods[-1]
         files = register.current_files(period)
     branches = [(b.code, b.name) for b in config.branches] or sorted(
@@ -457,18 +523,18 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
                                   "file": matrix[(code, t)].path,
                                   "superseded": matrix[(code, t)].superseded}
                               for t in TEMPLATE_IDS}} for code, _ in branches]},
-            ensure_ascii=False, indent=2) + "\n", output, utf8=True)
+            ensure_ascii=False, indent=2) + "\n", output, lang, utf8=True)
     else:
-        _report(render_status(period, matrix, branches, date.today(), lang), output)
+        _report(render_status(period, matrix, branches, date.today(), lang), output, lang)
+    missing = sum(slot.status == "missing" for slot in matrix.values())
+    if missing:
+        _note(say("next.status_missing", lang, count=missing))
     return EXIT_OK
 
 
-@cli.command(epilog="""\b
-Examples:
-  unionkit history --config sample_data/federation.toml
+@command("""  unionkit history --config sample_data/federation.toml
   unionkit history --branch FH04 --config sample_data/federation.toml""")
-@click.option("--branch", help="One branch code (default: the federation's totals).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--branch")
 @config_option
 @register_option
 @output_option
@@ -480,13 +546,13 @@ def history(branch: str | None, lang: str, config_path: Path | None,
     from .register import disappeared, unpaid_streaks
     from .render.register import render_history
 
-    config = _config(config_path)
+    config = _config(config_path, lang)
     with _existing_register(register_path, config) as register:
         figures = register.figures(branch)
         people = register.members(branch)
     months = config.unpaid_months_withdrawal
     streaks, gone = unpaid_streaks(people, months), disappeared(people)
-    _report(render_history(figures, streaks, gone, months, branch, lang), output)
+    _report(render_history(figures, streaks, gone, months, branch, lang), output, lang)
     return EXIT_OK
 
 
@@ -508,6 +574,8 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 _MAIN_PID = os.getpid()
+#: Said by the SIGTERM handler, which may not import or format: made once, here.
+_TERMINATED = f"unionkit: {say('say.terminated')}\n".encode()
 
 
 def _children() -> list[int]:
@@ -544,7 +612,7 @@ def _terminated(signum: int, frame: Any) -> None:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     remove_live()
-    os.write(2, b"unionkit: terminated; temporary files removed\n")
+    os.write(2, _TERMINATED)
     os._exit(128 + signum)
 
 
@@ -559,9 +627,16 @@ def main() -> None:
     try:
         code = cli.main(prog_name="unionkit", standalone_mode=False)
     except (KeyboardInterrupt, click.Abort):
-        click.echo("unionkit: interrupted; nothing was left half-written", err=True)
+        _note(say("say.interrupted"))
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # outside a command's body (its options, its help): one line
+        if os.environ.get("UNIONKIT_DEBUG"):
+            raise
+        _note(say("say.internal_error", kind=type(exc).__name__, text=str(exc)[:200]))
+        sys.exit(EXIT_INTERNAL)
     sys.exit(code or 0)

@@ -151,9 +151,9 @@ def _decimal(raw: dict[str, Any], key: str, where: str) -> Decimal:
     try:
         value = Decimal(str(raw[key]))
     except (KeyError, InvalidOperation) as exc:
-        raise ConfigError(f"{where}.{key}: expected a number, got {raw.get(key)!r}") from exc
+        raise ConfigError("not_a_number", where=where, key=key, value=repr(raw.get(key))) from exc
     if not value.is_finite() or abs(value) >= 10**12:
-        raise ConfigError(f"{where}.{key}: expected a finite number, got {raw[key]!r}")
+        raise ConfigError("not_finite", where=where, key=key, value=repr(raw[key]))
     return value
 
 
@@ -179,24 +179,25 @@ def _check(config: FederationConfig) -> FederationConfig:
         value = getattr(config, attribute)
         if not ((low <= value) if closed else (low < value)) or value > high:
             bound = "≥" if closed else ">"
-            raise ConfigError(f"{where} = {value}: must be {bound} {low} and ≤ {high}")
+            raise ConfigError("out_of_range", where=where, value=value, bound=bound, low=low,
+                              high=high)
     codes = [b.code for b in config.branches]
     for b in config.branches:
         if not b.code.strip():
-            raise ConfigError(f"branches: a branch without a code ({b.name!r})")
+            raise ConfigError("branch_without_code", name=repr(b.name))
         if codes.count(b.code) > 1:
-            raise ConfigError(f"branches: the code {b.code} is listed twice")
+            raise ConfigError("branch_twice", code=b.code)
     for chart in config.charts or (Chart("federation", "", config.accounts),):
         for account in chart.accounts.values():
             if account.kind not in ACCOUNT_KINDS:
-                raise ConfigError(f"chart of accounts {chart.name}, account {account.code}: kind "
-                                  f"{account.kind!r} is not one of {', '.join(ACCOUNT_KINDS)}")
+                raise ConfigError("account_kind", chart=chart.name, code=account.code,
+                                  kind=repr(account.kind), kinds=", ".join(ACCOUNT_KINDS))
     for cap in config.welfare_caps:
         if cap.per_person_year < 0:
-            raise ConfigError(f"welfare_caps {cap.name}: per_person_year must be ≥ 0")
+            raise ConfigError("welfare_cap_negative", name=cap.name)
     for indicator in config.indicators:
         if indicator.points <= 0:
-            raise ConfigError(f"assessment.indicators {indicator.content}: points must be > 0")
+            raise ConfigError("indicator_points", content=indicator.content)
     return config
 
 
@@ -209,18 +210,17 @@ def _read_accounts(spec: str, base_dir: Path | None,
         try:
             text = path.read_text("utf-8-sig")
         except OSError as exc:
-            raise ConfigError(f"chart of accounts {path}: {exc.strerror}") from exc
+            raise ConfigError("accounts_unreadable", path=path, detail=exc.strerror) from exc
     rows = list(csv.DictReader(text.splitlines()))
     if not rows or not {"code", "name", "kind"} <= set(rows[0]):
-        raise ConfigError("chart of accounts needs the columns code,name,kind[,parent]")
+        raise ConfigError("accounts_columns")
     accounts: dict[str, Account] = {}
     for line, r in enumerate(rows, start=2):
         if any(r.get(k) is None or not str(r.get(k)).strip() for k in ("code", "name", "kind")):
-            raise ConfigError(f"chart of accounts {spec}, line {line}: code, name and kind are "
-                              "all needed")
+            raise ConfigError("accounts_incomplete", path=spec, line=line)
         code = r["code"].strip()
         if code in accounts:
-            raise ConfigError(f"chart of accounts {spec}, line {line}: code {code} twice")
+            raise ConfigError("accounts_twice", path=spec, line=line, code=code)
         accounts[code] = Account(code, r["name"].strip(), r["kind"].strip(),
                                  (r.get("parent") or "").strip())
     return accounts
@@ -234,8 +234,8 @@ def _charts(ledger: dict[str, Any], base_dir: Path | None) -> tuple[Chart, ...]:
     own = ledger.get("charts", {})
     unknown = set(own) - {name for name, _, _ in BUILTIN_CHARTS}
     if unknown:
-        raise ConfigError(f"ledger.charts: unknown chart {sorted(unknown)[0]!r} "
-                          f"(the charts are {', '.join(n for n, _, _ in BUILTIN_CHARTS)})")
+        raise ConfigError("unknown_chart", name=repr(sorted(unknown)[0]),
+                          charts=", ".join(n for n, _, _ in BUILTIN_CHARTS))
     return tuple(Chart(name, since, _read_accounts(str(own.get(name, "builtin")), base_dir, file))
                  for name, since, file in BUILTIN_CHARTS)
 
@@ -248,19 +248,17 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
     kinds = tuple(str(k) for k in raw["federation"]["branch_kinds"])
     for b in branches:
         if b.kind not in kinds:
-            raise ConfigError(f"branch {b.code}: kind must be one of {'、'.join(kinds)} "
-                              f"([federation] branch_kinds), not {b.kind!r}")
+            raise ConfigError("branch_kind", code=b.code, kinds="、".join(kinds), kind=repr(b.kind))
     indicators = tuple(Indicator(i["category"], i["content"], _decimal(i, "points", "indicator"))
                        for i in assessment["indicators"])
     charts = _charts(ledger, base_dir)
     grades = tuple(sorted((Grade(_decimal(g, "min", "grade"), g["name"])
                            for g in assessment["grades"]), key=lambda g: -g.min))
     if not grades or grades[-1].min > 0:
-        raise ConfigError("assessment.grades must include a grade with min = 0")
+        raise ConfigError("grades_zero")
     over_max = str(assessment.get("over_max", "cap"))
     if over_max not in OVER_MAX:
-        raise ConfigError(f"assessment.over_max must be one of {', '.join(OVER_MAX)}, "
-                          f"not {over_max!r}")
+        raise ConfigError("over_max", values=", ".join(OVER_MAX), value=repr(over_max))
     return FederationConfig(
         name=raw["federation"]["name"],
         dues_rate=_decimal(dues, "rate", "dues"),
@@ -305,7 +303,7 @@ def _day(value: Any, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
-        raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+        raise ConfigError("not_a_date", where=where, value=repr(value)) from exc
 
 
 def _holidays(calendar: dict[str, Any]) -> dict[date, str]:
@@ -331,16 +329,15 @@ def _config_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read configuration {path}: {exc.strerror}") from exc
+        raise ConfigError("config_unreadable", path=path, detail=exc.strerror) from exc
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ConfigError(f"configuration {path} is a workbook, not a TOML text file "
-                          "(see sample_data/federation.toml)")
+        raise ConfigError("config_is_workbook", path=path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ConfigError(f"configuration {path} is not text in UTF-8 (save it as UTF-8)")
+    raise ConfigError("config_not_utf8", path=path)
 
 
 #: Lists of tables whose entries the defaults leave empty: the keys an entry may have.
@@ -361,32 +358,31 @@ def check_keys(override: dict[str, Any], text: str, source: str,
         if here in FREE_TABLES:
             continue
         if key not in defaults and here not in ENTRY_KEYS:
-            raise ConfigError(_unknown(source, text, here, key, [*defaults, *ENTRY_KEYS]))
+            raise _unknown(source, text, here, key, [*defaults, *ENTRY_KEYS])
         known = defaults.get(key, [])
         entries = ENTRY_KEYS.get(here) or (
             tuple({k for e in known if isinstance(e, dict) for k in e})
             if isinstance(known, list) and known and isinstance(known[0], dict) else None)
         if isinstance(known, dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"配置 {source} 第 {_line(text, key)} 行：“{here}”应是一个表 "
-                                  f"[{here}]（{here} must be a table）")
+                raise ConfigError("not_a_table", path=source, line=_line(text, key), key=here)
             check_keys(value, text, source, known, here)
         elif entries is not None:
             if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
-                raise ConfigError(f"配置 {source} 第 {_line(text, key)} 行：“{here}”应是若干 "
-                                  f"[[{here}]] 表（{here} must be a list of tables）")
+                raise ConfigError("not_tables", path=source, line=_line(text, key), key=here)
             for entry in value:
                 for name in entry:
                     if name not in entries:
-                        raise ConfigError(_unknown(source, text, f"{here}.{name}", name,
-                                                   list(entries)))
+                        raise _unknown(source, text, f"{here}.{name}", name, list(entries))
 
 
-def _unknown(source: str, text: str, here: str, key: str, valid: list[str]) -> str:
+def _unknown(source: str, text: str, here: str, key: str, valid: list[str]) -> ConfigError:
     close = difflib.get_close_matches(key, valid, 1, 0.5)
-    hint = f"，是不是“{close[0]}”？" if close else f"，可用的设置：{'、'.join(sorted(valid))}"
-    return (f"配置 {source} 第 {_line(text, key)} 行：没有“{here}”这项设置{hint}"
-            f"（unknown setting {here}" + (f"; did you mean {close[0]}?" if close else "") + "）")
+    if close:
+        return ConfigError("unknown_key_close", path=source, line=_line(text, key), key=here,
+                           close=close[0])
+    return ConfigError("unknown_key", path=source, line=_line(text, key), key=here,
+                       valid="、".join(sorted(valid)))
 
 
 def _line(text: str, key: str) -> int | str:
@@ -407,13 +403,13 @@ def load_config(path: Path | str | None = None) -> FederationConfig:
     try:
         override = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"configuration {path} is not valid TOML: {exc}") from exc
+        raise ConfigError("config_not_toml", path=path, detail=exc) from exc
     check_keys(override, text, str(path))
     try:
         return _check(_build(_merge(_defaults(), override), path.parent, str(path)))
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise ConfigError(f"configuration {path}: missing or malformed setting "
-                          f"({type(exc).__name__}: {exc})") from exc
+        raise ConfigError("config_malformed", path=path,
+                          detail=f"{type(exc).__name__}: {exc}") from exc
 
 
 def config_fingerprint(path: Path | str | None) -> str:

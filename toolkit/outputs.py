@@ -28,10 +28,9 @@ def check_outputs(inputs: Iterable[Path], outputs: Mapping[str, Path | None]) ->
         target = Path(path).resolve()
         for source in sources:
             if _inside(target, source):
-                raise UsageError(f"{option} {path} is inside the input {source}: unionkit never "
-                                 "writes into its inputs (choose a folder outside the inbox)")
+                raise UsageError("output_inside_input", option=option, path=path, source=source)
         if target in seen:
-            raise UsageError(f"{option} {path} is the same path as {seen[target]}")
+            raise UsageError("output_same_path", option=option, path=path, other=seen[target])
         seen[target] = option
 
 
@@ -41,5 +40,5 @@ def workbook_path(path: Path) -> Path:
     if path.suffix == "":
         return path.with_suffix(".xlsx")
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out {path}: the consolidated workbook is an .xlsx file")
+        raise UsageError("out_not_xlsx", path=path)
     return path

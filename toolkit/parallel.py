@@ -61,7 +61,7 @@ def executor_for(workers: int | None = None, dask: str | None = None) -> Iterato
         return
     count = default_workers() if workers is None else workers
     if count < 1:
-        raise UsageError("--workers must be 1 or more")
+        raise UsageError("workers_positive")
     if count == 1:
         yield None
         return
@@ -74,10 +74,10 @@ def _dask_executor(address: str) -> Iterator[Executor]:
     try:
         from distributed import Client
     except ImportError as exc:
-        raise UsageError("--dask needs dask.distributed: pip install 'unionkit[dask]'") from exc
+        raise UsageError("dask_missing") from exc
     try:
         client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        raise UsageError("dask_unreachable", address=address, detail=exc) from exc
     with client:
         yield client.get_executor()

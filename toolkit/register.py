@@ -79,11 +79,10 @@ class RegisterError(ToolkitError):
 _TABLES = ("files", "runs", "run_files", "branch_periods", "members")
 
 
-def _locked(path: Path, exc: Exception) -> str:
+def _locked(path: Path, exc: Exception) -> RegisterError:
     if "locked" in str(exc) or "busy" in str(exc):
-        return (f"the register {path} is in use by another unionkit run (waited "
-                f"{BUSY_TIMEOUT_MS // 1000} s); try again when it has finished")
-    return f"cannot use the register {path}: {exc}"
+        return RegisterError("register_busy", path=path, seconds=BUSY_TIMEOUT_MS // 1000)
+    return RegisterError("register_unusable", path=path, detail=exc)
 
 
 def default_path(inputs: Iterable[Path], configured: Path | None = None) -> Path:
@@ -134,37 +133,34 @@ class Register:
                 self.migrate()
             self.check()
         except sqlite3.OperationalError as exc:
-            raise RegisterError(_locked(self.path, exc)) from exc
+            raise _locked(self.path, exc) from exc
         except sqlite3.DatabaseError as exc:
-            raise RegisterError(f"cannot open the register {self.path}: {exc}") from exc
+            raise RegisterError("register_unopenable", path=self.path, detail=exc) from exc
         except OSError as exc:
-            raise RegisterError(f"cannot open the register {self.path}: {exc.strerror}") from exc
+            raise RegisterError("register_unopenable", path=self.path, detail=exc.strerror) from exc
 
     def check(self) -> None:
         """The register's pages and tables are whole: a damaged register is found when it is
         opened, before a run's outputs exist, never after the workbook is in place."""
         result = self.db.execute("PRAGMA quick_check").fetchone()[0]
         if result != "ok":
-            raise RegisterError(f"the register {self.path} is damaged ({result}); restore it "
-                                "from a backup or move it aside to start a new one")
+            raise RegisterError("register_damaged", path=self.path, detail=result)
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master "
                                                 "WHERE type = 'table'")}
         missing = sorted(set(_TABLES) - tables)
         if missing and self.version:
-            raise RegisterError(f"the register {self.path} lacks its table {missing[0]}; restore "
-                                "it from a backup or move it aside to start a new one")
+            raise RegisterError("register_table_missing", path=self.path, table=missing[0])
 
     def ready_to_record(self) -> None:
         """Raise now, before any output is written, when this run could not be recorded: a
         read-only register, or one another run holds (after a bounded wait)."""
         if self.readonly:
-            raise RegisterError(f"the register {self.path} is read-only: this run cannot be "
-                                "recorded (use --register elsewhere, or --no-register)")
+            raise RegisterError("register_read_only", path=self.path)
         try:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("ROLLBACK")
         except sqlite3.OperationalError as exc:
-            raise RegisterError(_locked(self.path, exc)) from exc
+            raise _locked(self.path, exc) from exc
 
     def __enter__(self) -> Register:
         return self
@@ -179,8 +175,8 @@ class Register:
     def migrate(self) -> None:
         """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per version."""
         if self.version > SCHEMA_VERSION:
-            raise RegisterError(f"the register {self.path} is from a newer unionkit "
-                                f"(schema {self.version}, this one knows {SCHEMA_VERSION})")
+            raise RegisterError("register_newer", path=self.path, found=self.version,
+                                known=SCHEMA_VERSION)
         for version in range(self.version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 if self.version >= version:  # another process migrated while we waited

@@ -155,14 +155,13 @@ def _pick_period(report: Report, period: str | None) -> str:
         try:
             wanted = parse_period(period, "month")
         except BadValue:
-            raise UsageError(f"--period {period}: not a month (2026-10, 2026年10月 …)") from None
+            raise UsageError("period_not_month", period=period) from None
         if wanted not in named:
-            have = "、".join(sorted(named)) or "none"
-            raise UsageError(f"no file in the inbox is for period {wanted} "
-                             f"(the inbox has: {have})")
+            raise UsageError("period_not_in_inbox", period=wanted,
+                             have="、".join(sorted(named)) or "—")
         return wanted
     if not named:
-        raise UsageError("no recognised monthly file in the inbox: nothing to consolidate")
+        raise UsageError("nothing_to_consolidate")
     return max(named, key=lambda p: (named[p], p))
 
 
@@ -359,7 +358,7 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     on disk, so memory grows with the largest file rather than with the federation.
     """
     if not Path(inbox).is_dir():
-        raise UsageError(f"inbox is not a folder: {inbox}")
+        raise UsageError("inbox_not_folder", path=inbox)
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
                             spool=spool, extract=extract)
     period = _pick_period(report, period)

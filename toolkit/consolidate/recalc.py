@@ -33,7 +33,7 @@ def recalculate(source: Path, out_dir: Path, timeout: int = 180) -> Path:
     """A copy of ``source`` opened, recalculated and saved as .xlsx by LibreOffice."""
     binary = soffice()
     if binary is None:
-        raise ToolkitError("LibreOffice (soffice) is not installed")
+        raise ToolkitError("soffice_missing")
     with tempfile.TemporaryDirectory() as profile:
         user = Path(profile) / "user"
         user.mkdir()

@@ -124,7 +124,7 @@ def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "
     _issues_sheet(book, report.findings, lang)
     target = out_dir / (name or copy_name(report.path, source))
     if target.resolve() == source.resolve():
-        raise UsageError(f"refusing to overwrite an input file: {source}")
+        raise UsageError("overwrite_input", path=source)
     with atomic_path(target) as tmp:
         book.save(tmp)
     return target

@@ -40,7 +40,7 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if not path.exists():
-            raise UsageError(f"path not found: {path}")
+            raise UsageError("path_not_found", path=path)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))

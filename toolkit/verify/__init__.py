@@ -113,9 +113,9 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     """
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"workbook not found: {path}")
+        raise UsageError("workbook_not_found", path=path)
     if sources is not None and not Path(sources).is_dir():
-        raise UsageError(f"--sources is not a folder: {sources}")
+        raise UsageError("sources_not_folder", path=sources)
     _sniff(path)
     book = read_workbook(path)
     manifest = read_manifest(book)
@@ -226,11 +226,10 @@ def _sniff(path: Path) -> None:
     try:
         opened = open_book(path)
     except Unreadable as exc:
-        reason = finding(exc.code, path.name, detail=exc.detail).message("en")
-        raise ToolkitError(f"cannot read {path}: {reason}") from exc
+        raise ToolkitError("workbook_unreadable", path=path,
+                           detail=finding(exc.code, path.name, detail=exc.detail)) from exc
     if opened.kind != "xlsx" or MANIFEST not in opened.names:
-        raise NotUnionkit(f"{path.name} is not a workbook unionkit generated "
-                          f"(no {MANIFEST} sheet in an .xlsx)")
+        raise NotUnionkit("not_unionkit", name=path.name, sheet=MANIFEST)
 
 
 #: The plain list sheets, in the writer's order, with their headers.

@@ -74,16 +74,16 @@ class Manifest:
         try:
             return Parameters.from_dict(json.loads(self.facts[FACT_PARAMETERS]))
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
-            raise NotUnionkit(f"the manifest's {FACT_PARAMETERS} cannot be read") from exc
+            raise NotUnionkit("manifest_parameters", sheet=MANIFEST, fact=FACT_PARAMETERS) from exc
 
 
 def read_manifest(book: Workbook) -> Manifest:
     sheet = book.sheet(MANIFEST)
     if sheet is None:
-        raise NotUnionkit(f"no {MANIFEST} sheet: not a workbook unionkit generated")
+        raise NotUnionkit("manifest_missing", sheet=MANIFEST)
     heads = [text(sheet.value(0, c)) for c in range(len(MANIFEST_HEADS) + 1)]
     if heads != [*MANIFEST_HEADS, CHECK_LABEL]:
-        raise NotUnionkit(f"the {MANIFEST} sheet does not have unionkit's columns")
+        raise NotUnionkit("manifest_columns", sheet=MANIFEST)
     files, checks, r = [], [], 1
     width = len(MANIFEST_HEADS)
     while r < len(sheet.rows) and sheet.value(r, 0) is not None:
@@ -97,7 +97,7 @@ def read_manifest(book: Workbook) -> Manifest:
     facts = {text(sheet.value(i, 0)): text(sheet.value(i, 1)) for i in range(r, len(sheet.rows))
              if sheet.value(i, 0) is not None}
     if not facts.get(FACT_TOOL, "").startswith("unionkit"):
-        raise NotUnionkit(f"the {MANIFEST} sheet does not name unionkit as the tool")
+        raise NotUnionkit("manifest_tool", sheet=MANIFEST)
     return Manifest(files, facts, checks)
 
 

@@ -57,7 +57,7 @@ class Workbook:
             self._book = CalamineWorkbook.from_path(str(path))
             self.names: list[str] = list(self._book.sheet_names)
         except Exception as exc:  # calamine raises its own error types for every unreadable file
-            raise ToolkitError(f"cannot read {path} as an .xlsx workbook: {exc}") from exc
+            raise ToolkitError("not_xlsx", path=path, detail=exc) from exc
         self._cache: dict[str, SheetData] = {}
         self.uncalculated: dict[str, int] = {}  # formulas without a cached value, per sheet
 
@@ -81,7 +81,7 @@ class Workbook:
         try:
             sheet = self._book.get_sheet_by_name(name)
         except Exception as exc:  # calamine's errors for a sheet it cannot read
-            raise ToolkitError(f"cannot read sheet {name} of {self.path}: {exc}") from exc
+            raise ToolkitError("sheet_unreadable", path=self.path, sheet=name, detail=exc) from exc
         top, left = sheet.start or (0, 0)
 
         def rows() -> Iterator[list[Any]]:
@@ -99,14 +99,14 @@ class Workbook:
                 with archive.open(part) as stream:
                     return dict(_formulas(stream))
         except (zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise ToolkitError(f"cannot read the formulas of {self.path}: {exc}") from exc
+            raise ToolkitError("formulas_unreadable", path=self.path, detail=exc) from exc
 
     def _load(self, name: str) -> SheetData:
         try:
             data = SheetData(name, self._book.get_sheet_by_name(name).to_python(
                 skip_empty_area=False))
         except Exception as exc:  # calamine's errors for a sheet it cannot read
-            raise ToolkitError(f"cannot read sheet {name} of {self.path}: {exc}") from exc
+            raise ToolkitError("sheet_unreadable", path=self.path, sheet=name, detail=exc) from exc
         data.formulas = self._formulas(name)
         self.uncalculated[name] = sum(data.value(r, c) is None for r, c in data.formulas)
         return data
