@@ -25,5 +25,5 @@ def register_in_tmp(tmp_path, monkeypatch):
     from toolkit import register
 
     path = tmp_path / "register" / "unionkit.db"
-    monkeypatch.setattr(register, "default_path", lambda inputs, configured=None: path)
+    monkeypatch.setattr(register, "default_path", lambda config: path)
     return path

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import partial, wraps
@@ -188,14 +188,13 @@ def _note(text: str) -> None:
     click.echo(f"unionkit: {text}", err=True)
 
 
-def _register(path: Path | None, config: FederationConfig, inputs: Iterable[Path],
-              off: bool = False) -> Any:
+def _register(path: Path | None, config: FederationConfig, off: bool = False) -> Any:
     """The open register for this run, or None with --no-register."""
     if off:
         return None
     from . import register
 
-    return register.Register(path or register.default_path(inputs, config.register_path))
+    return register.Register(path or register.default_path(config))
 
 
 def _config(path: Path | None, lang: str) -> FederationConfig:
@@ -262,6 +261,35 @@ def templates(out_dir: Path, config_path: Path | None, lang: str) -> int:
     return EXIT_OK
 
 
+@command("""  unionkit init 本会 --name 某某集团有限公司工会 --branches 分会名录.xlsx
+  unionkit init 本会 --name 某某集团有限公司工会 --branches 分会名录.xlsx --yes""")
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False,
+                                                                       path_type=Path))
+@click.option("--name", "fed_name")
+@click.option("--branches", "branch_list", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True)
+@handles_errors
+def init(folder: Path, fed_name: str | None, branch_list: Path | None, yes: bool,
+         lang: str) -> int:
+    """A new federation: its configuration, inbox and templates (:mod:`toolkit.init`)."""
+    from .errors import UsageError
+    from .init import init_federation, read_branches
+
+    if not fed_name:
+        if yes:
+            raise UsageError("init_needs_name")
+        fed_name = click.prompt(say("say.ask_name", lang))
+    if branch_list is None and not yes:
+        answer = click.prompt(say("say.ask_branches", lang), default="", show_default=False)
+        branch_list = Path(answer.strip().strip('"')) if answer.strip() else None
+    branches = read_branches(branch_list) if branch_list is not None else []
+    setup = init_federation(folder, fed_name.strip(), branches)
+    click.echo(say("say.init_done", lang, config=setup.config, branches=setup.branches,
+                   inbox=setup.inbox, templates=len(setup.templates)))
+    _note(say("next.init", lang, config=setup.config, inbox=setup.inbox))
+    return EXIT_OK
+
+
 @command("""  unionkit sample --out sample_data""")
 @click.option("--out", "out_dir", default="sample_data", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
@@ -319,7 +347,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
         report = validate_paths(files, config, progress=tick, base=base, executor=executor,
                                 extract=findings_only)
     supersede(report.files)  # a file a later one replaces counts as consolidation counts it
-    register = _register(register_path, config, paths, no_register)
+    register = _register(register_path, config, no_register)
     if register is not None:
         with register:
             register.record_validation(report.files, str(paths[0].resolve()),
@@ -370,7 +398,7 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     out = workbook_path(out)
     config = _config(config_path, lang)
     with ExitStack() as stack:
-        register = _register(register_path, config, [inbox], no_register)
+        register = _register(register_path, config, no_register)
         check_outputs([inbox], {"--out": out, "--json": json_out,
                                 "--register": register.path if register else None})
         if register is not None:
@@ -475,9 +503,9 @@ def verify(workbook: Path, sources: Path | None, fmt: str, lang: str,
 
 
 def _existing_register(path: Path | None, config: FederationConfig) -> Any:
-    from .register import FILE_NAME, Register
+    from .register import Register, default_path
 
-    path = path or config.register_path or Path(FILE_NAME)
+    path = path or default_path(config)
     if not path.exists():
         raise ToolkitError("no_register", path=path)
     return Register(path)

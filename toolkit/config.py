@@ -53,6 +53,8 @@ class Branch:
     code: str
     name: str
     kind: str
+    contact: str = ""  # who fills the branch's forms, and their phone: for chasing reports
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,8 @@ def _charts(ledger: dict[str, Any], base_dir: Path | None) -> tuple[Chart, ...]:
 def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> FederationConfig:
     dues, fund, ledger = raw["dues"], raw["fund"], raw["ledger"]
     assessment, roster = raw["assessment"], raw["roster"]
-    branches = tuple(Branch(str(b["code"]), str(b["name"]), str(b.get("kind", "")))
+    branches = tuple(Branch(str(b["code"]), str(b["name"]), str(b.get("kind", "")),
+                            str(b.get("contact", "")), str(b.get("phone", "")))
                      for b in raw.get("branches", []))
     kinds = tuple(str(k) for k in raw["federation"]["branch_kinds"])
     for b in branches:
@@ -341,7 +344,7 @@ def _config_text(path: Path) -> str:
 
 
 #: Lists of tables whose entries the defaults leave empty: the keys an entry may have.
-ENTRY_KEYS = {"branches": ("code", "name", "kind")}
+ENTRY_KEYS = {"branches": ("code", "name", "kind", "contact", "phone")}
 #: Tables whose keys the federation names (each checked where it is read).
 FREE_TABLES = ("ledger.charts",)
 

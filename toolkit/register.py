@@ -85,13 +85,16 @@ def _locked(path: Path, exc: Exception) -> RegisterError:
     return RegisterError("register_unusable", path=path, detail=exc)
 
 
-def default_path(inputs: Iterable[Path], configured: Path | None = None) -> Path:
-    """The configured path, else ``unionkit.db`` beside the (first) inbox folder."""
-    if configured is not None:
-        return configured
-    first = next(iter(inputs), Path("."))
-    folder = first if first.is_dir() else first.parent
-    return folder.resolve().parent / FILE_NAME
+def default_path(config: Any) -> Path:
+    """Where the register lives, one rule for every command: the configuration's
+    ``[register] path``, else ``unionkit.db`` beside the configuration file, else in the
+    current folder (never beside an inbox: ``validate dir/x.xlsx`` must not write into the
+    parent of ``dir``)."""
+    if config.register_path is not None:
+        return config.register_path
+    if config.source != "builtin":
+        return Path(config.source).parent / FILE_NAME
+    return Path(FILE_NAME)
 
 
 def _now() -> str:
