@@ -169,3 +169,14 @@ def test_paths_with_spaces_and_chinese_characters(tmp_path):
     checked = CliRunner().invoke(cli, ["verify", str(out), "--config", config,
                                        "--sources", str(inbox)])
     assert checked.exit_code == 0, checked.output
+
+
+def test_the_groups_lang_reaches_the_command_and_english_errors_are_english(tmp_path):
+    from tests.conftest import INBOX
+
+    roster = str(next(INBOX.glob("FH01_*_会费收缴_*.xlsx")))
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", roster, "--no-register"])
+    assert "1 files, 0 errors" in result.stdout and "next: no errors" in result.stderr
+    missing = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope")],
+                                 env={"UNIONKIT_LANG": "en"})
+    assert missing.exit_code == 2 and "unionkit: path not found:" in missing.stderr

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from . import __version__
 from .atomic import atomic_path, live, remove_live
@@ -41,7 +42,10 @@ def _lang_of(ctx: click.Context | None) -> str:
     return default_lang()
 
 
-def _remember_lang(ctx: click.Context, _param: Any, value: str) -> str:
+def _remember_lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A command's --lang; left at its default, the group's (``unionkit --lang en validate``)."""
+    if ctx.get_parameter_source(param.name) is ParameterSource.DEFAULT and "lang" in ctx.meta:
+        return ctx.meta["lang"]
     ctx.meta["lang"] = value
     return value
 
@@ -359,9 +363,11 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
         written = annotate_report([(f.source, f) for f in report.files], annotate_dir, lang)
         _note(say("say.annotated", lang, count=len(written), folder=annotate_dir))
         _note(say("next.validate_annotated", lang, folder=annotate_dir))
+    elif report.errors:
+        _note(say("next.validate_errors", lang, paths=shown))
     else:
-        _note(say("next.validate_errors" if report.errors else "next.validate_clean", lang,
-                  paths=shown))
+        _note(say("next.validate_clean" if base is not None else "next.validate_clean_file",
+                  lang, paths=shown))
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
