@@ -108,6 +108,7 @@ class FederationConfig:
     over_max: str = "cap"  # how 汇总 counts a 考评分 above its item's 分值 (OVER_MAX)
     holidays: dict[date, str] = field(default_factory=dict)
     workdays: frozenset[date] = frozenset()
+    branch_kinds: tuple[str, ...] = ()  # the kinds a branch of the directory may be
 
     @property
     def calendar_years(self) -> frozenset[int]:
@@ -286,6 +287,7 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         register_path=_register_path(raw.get("register", {}), base_dir),
         over_max=over_max,
         holidays=_holidays(raw.get("calendar", {})),
+        branch_kinds=kinds,
         workdays=frozenset(_day(d, "calendar.workdays")
                            for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,

@@ -14,13 +14,13 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-import holidays
-
 WEEKEND = "周末"
 
 
 @cache
 def _china(year: int) -> Any:
+    import holidays  # a tenth of a second, paid only by a ledger dated outside [calendar]
+
     return holidays.China(years=year, language="zh_CN")
 
 

@@ -29,7 +29,6 @@ HEADS = {"code": ("分会代码", "单位代码", "代码", "编码", "编号"),
          "phone": ("电话", "联系电话", "手机", "手机号码")}
 #: How far down a sheet its header row may sit.
 HEAD_ROWS = 10
-DEFAULT_KINDS = ("厂分会", "科室分会")
 
 
 def _text(value: object) -> str:
@@ -71,7 +70,8 @@ def _toml(value: str) -> str:
 def config_text(name: str, branches: Sequence[Branch]) -> str:
     """A commented ``federation.toml``: the name, the branch kinds in use, the directory; every
     other setting keeps its default (toolkit/data/federation.toml says what each one is)."""
-    kinds = list(dict.fromkeys(b.kind for b in branches if b.kind)) or list(DEFAULT_KINDS)
+    kinds = list(dict.fromkeys(b.kind for b in branches if b.kind)) or \
+        list(load_config().branch_kinds)
     lines = ["# 本会的 unionkit 配置（unionkit init 生成）。没有写在这里的设置都用默认值，",
              "# 每项设置的含义和依据见 toolkit/data/federation.toml。用法：--config 本文件。",
              "", "[federation]", f"name = {_toml(name)}",
