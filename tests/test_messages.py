@@ -77,3 +77,10 @@ def test_an_error_crosses_a_process_whole():
 
     error = pickle.loads(pickle.dumps(UsageError("dask_unreachable", address="tcp://x", detail="t")))
     assert error.message("en") == "cannot reach the Dask scheduler at tcp://x: t"
+
+
+@pytest.mark.parametrize("path", sorted((TOOLKIT / "render").glob("*.py")), ids=lambda p: p.name)
+def test_the_renderers_take_their_words_from_the_catalog(path):
+    """No renderer chooses between Chinese and English literals itself."""
+    text = path.read_text(encoding="utf-8")
+    assert 'lang == "zh"' not in text and '"zh": {' not in text, path.name

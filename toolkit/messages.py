@@ -37,3 +37,12 @@ def say(key: str, lang: str | None = None, /, **params: Any) -> str:
     lang = lang if lang in LANGS else default_lang()
     shown = {k: v.message(lang) if hasattr(v, "message") else v for k, v in params.items()}
     return catalog()[key][lang].format(**shown)
+
+
+def words(group: str, lang: str | None = None) -> dict[str, str]:
+    """Every entry of one group (``status``, ``label`` …) in ``lang``, as written: a
+    renderer's table of words, its ``{name}`` parts still to fill."""
+    lang = lang if lang in LANGS else default_lang()
+    prefix = f"{group}."
+    return {key[len(prefix):]: texts[lang] for key, texts in catalog().items()
+            if key.startswith(prefix)}

@@ -21,6 +21,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import atomic_path
 from ..errors import UsageError
 from ..findings import CELL_LIMIT, ERROR, FileReport, Finding, cut, escaped, file_of
+from ..messages import words
 from ..read.workbook import open_book
 from .text import STATUS
 
@@ -83,8 +84,8 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
     if ISSUES_SHEET in book.sheetnames:
         del book[ISSUES_SHEET]
     ws = book.create_sheet(ISSUES_SHEET, 0)
-    heads = (("工作表", "单元格", "级别", "代码", "问题", "怎么改") if lang == "zh"
-             else ("Sheet", "Cell", "Severity", "Code", "Problem", "How to fix"))
+    label = words("label", lang)
+    heads = tuple(label[k] for k in ("sheet", "cell", "severity", "code", "message", "fix"))
     for col, head in enumerate(heads, start=1):
         _put_text(ws, 1, col, head)
         ws.cell(1, col).font = Font(bold=True)

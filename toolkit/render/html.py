@@ -8,18 +8,11 @@ import jinja2
 
 from .. import __version__
 from ..findings import Report
+from ..messages import LANGS, words
 from .text import STATUS, TEMPLATE_TITLES
 
-LABELS = {
-    "zh": {"title": "unionkit 校验报告", "files": "文件", "errors": "错误", "warnings": "警告",
-           "file": "文件", "template": "报表", "branch": "分会代码", "period": "所属期",
-           "rows": "行数", "status": "状态", "cell": "单元格", "severity": "级别",
-           "code": "代码", "message": "问题", "fix": "怎么改"},
-    "en": {"title": "unionkit validation report", "files": "Files", "errors": "Errors",
-           "warnings": "Warnings", "file": "File", "template": "Template", "branch": "Branch",
-           "period": "Period", "rows": "Rows", "status": "Status", "cell": "Cell",
-           "severity": "Severity", "code": "Code", "message": "Problem", "fix": "How to fix"},
-}
+#: The page's headings, by language (the catalog's ``label``).
+LABELS = {lang: words("label", lang) for lang in LANGS}
 
 
 def render_html(report: Report, lang: str = "zh") -> str:
