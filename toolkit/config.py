@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ class FederationConfig:
     workdays: frozenset[date] = frozenset()
     branch_kinds: tuple[str, ...] = ()  # the kinds a branch of the directory may be
 
-    @property
+    @cached_property
     def calendar_years(self) -> frozenset[int]:
         """The years ``[calendar]`` lists holidays or make-up working days for."""
         return frozenset(d.year for d in (*self.holidays, *self.workdays))

@@ -40,8 +40,14 @@ def day_off(day: date, config: Any) -> str | None:
     return WEEKEND if day.weekday() >= 5 else None
 
 
+@cache
+def _announced(year: int) -> bool:
+    """Whether the ``holidays`` package has a year's make-up working days (its list holds
+    other years' too)."""
+    return any(d.year == year for d in _china(year).weekend_workdays)
+
+
 def known(year: int, config: Any) -> bool:
     """Whether a year's holidays and make-up working days are known: listed in the
     configuration, or announced in the ``holidays`` package."""
-    return year in config.calendar_years or bool(
-        [d for d in _china(year).weekend_workdays if d.year == year])
+    return year in config.calendar_years or _announced(year)

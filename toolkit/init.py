@@ -31,12 +31,6 @@ HEADS = {"code": ("分会代码", "单位代码", "代码", "编码", "编号"),
 HEAD_ROWS = 10
 
 
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return clean_text(str(value)) if value is not None else ""
-
-
 def read_branches(path: Path) -> list[Branch]:
     """The branches of the first sheet of ``path`` with a 分会代码 and a 分会名称 header."""
     try:
@@ -46,14 +40,14 @@ def read_branches(path: Path) -> list[Branch]:
         raise UsageError("init_list_unreadable", path=path, detail=exc.code) from exc
     for rows in sheets:
         for r, row in enumerate(rows[:HEAD_ROWS]):
-            cells = [_text(v) for v in row]
+            cells = [clean_text(v) for v in row]
             where = {key: next((c for c, v in enumerate(cells) if v in words), None)
                      for key, words in HEADS.items()}
             if where["code"] is None or where["name"] is None:
                 continue
             listed = []
             for data in rows[r + 1:]:
-                got = {k: _text(data[c]) if c is not None and c < len(data) else ""
+                got = {k: clean_text(data[c]) if c is not None and c < len(data) else ""
                        for k, c in where.items()}
                 if got["code"]:
                     listed.append(Branch(got["code"], got["name"], got["kind"],
