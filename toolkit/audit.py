@@ -125,15 +125,18 @@ def off_days(ledger: list[dict[str, Any]], config: FederationConfig) -> list[Fin
                           year, year=year) for year, row in sorted(unknown.items())]
 
 
+def _cap_of(summary: str, config: FederationConfig) -> Any:
+    """The yearly welfare cap whose keywords a 摘要 names, or None."""
+    return next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)), None)
+
+
 def welfare_spent(ledger: list[dict[str, Any]], config: FederationConfig
                   ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Each branch's expenses under each yearly welfare cap (found by its keywords in 摘要):
     (branch, cap) → the ledger rows."""
     spent: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in ledger:
-        summary = str(row.get("summary") or "")
-        cap = next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)),
-                   None)
+        cap = _cap_of(str(row.get("summary") or ""), config)
         if cap is not None and _money(row.get("expense")):
             spent[(row.get("branch") or "", cap.name)].append(row)
     return spent
@@ -151,8 +154,7 @@ def welfare(rows: Rows, config: FederationConfig) -> list[Finding]:
         expense, summary = _money(row.get("expense")), str(row.get("summary") or "")
         if not expense:
             continue
-        cap = next((c for c in config.welfare_caps if any(k in summary for k in c.keywords)),
-                   None)
+        cap = _cap_of(summary, config)
         card = any(f in summary for f in config.forbidden_welfare_forms)
         if card or (cap is not None and row.get("settlement") == "现金"):
             flags.append(_flag("audit_cash_welfare", row, expense,
