@@ -180,3 +180,46 @@ def test_the_groups_lang_reaches_the_command_and_english_errors_are_english(tmp_
     missing = CliRunner().invoke(cli, ["validate", str(tmp_path / "nope")],
                                  env={"UNIONKIT_LANG": "en"})
     assert missing.exit_code == 2 and "unionkit: path not found:" in missing.stderr
+
+
+def _main(monkeypatch, capsys, *args):
+    """The console script itself (``main``), as a user's shell runs it."""
+    import sys
+
+    from toolkit.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["unionkit", *args])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    return stopped.value.code, capsys.readouterr()
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["consolidate"], "错误：缺少参数 INBOX"),
+    (["consolidate", "in", "--out"], "错误：选项 --out 后面要跟一个值"),
+    (["consolidate", "in", "--outt", "x.xlsx"], "错误：没有选项 --outt，您是不是要用 --out？"),
+    (["consolidate", "in", "--out", "x.xlsx", "more"], "错误：多余的参数：more"),
+    (["consolid"], "错误：没有命令 consolid，您是不是要用 consolidate？"),
+    (["validate", "in", "--format", "pdf"], "错误：--format 只能是：text、json、html"),
+    (["consolidate", "in", "--out", "x.xlsx", "--workers", "two"], "错误：--workers 须为整数"),
+    (["consolidate", "in", "--out", "."], "错误：--out 应为文件，不能是文件夹"),
+    (["validate", "in", "--lang", "fr"], "错误：--lang 只能是：zh、en"),
+])
+def test_click_cannot_parse_says_so_in_chinese_with_the_usage(monkeypatch, capsys, args, line):
+    code, out = _main(monkeypatch, capsys, *args)
+    assert code == 2 and line in out.err.splitlines(), out.err
+    assert out.err.startswith("用法： unionkit") and "查看用法：unionkit" in out.err
+    assert "Error" not in out.err and "Usage" not in out.err and "Traceback" not in out.err
+
+
+def test_click_errors_are_english_with_lang_en(monkeypatch, capsys):
+    code, out = _main(monkeypatch, capsys, "--lang", "en", "consolidate", "in", "--outt", "x")
+    assert code == 2 and "Error: No such option: --outt. Did you mean --out?" in out.err
+    assert out.err.startswith("Usage: unionkit consolidate")
+
+
+def test_defaults_in_help_are_said_in_the_users_language():
+    result = CliRunner().invoke(cli, ["templates", "--help"])
+    assert "[默认：templates_xlsx]" in result.output and "default:" not in result.output
+    english = CliRunner().invoke(cli, ["templates", "--lang", "en", "--help"])
+    assert "[default: templates_xlsx]" in english.output

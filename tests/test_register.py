@@ -171,7 +171,7 @@ def test_cli_records_runs_and_shows_status_history_and_trend(tmp_path, register_
     book = openpyxl.load_workbook(out)
     assert [r[0] for r in book["趋势"].iter_rows(min_row=2, values_only=True)] == [
         "2026-08", "2026-09", "2026-10"]
-    assert any(r[5] == "audit_arrears_growing" and r[0] == "FH04"
+    assert any(r[5] == "欠缴连续增加" and r[0] == "FH04"
                for r in book["审计提示"].iter_rows(min_row=2, values_only=True))
     verified = runner.invoke(cli, ["verify", str(out), "--sources", str(INBOX), "--config",
                                    CONFIG])

@@ -101,6 +101,8 @@ def test_memos_forget_columns_of_new_values():
     assert len(memos._memos["row"]) == 8
     memos.map("id", str, range(100))  # more than the limit, all new: forgotten
     assert len(memos._memos["id"]) == 0
+    assert memos.map("id", str, [1, 1, 2]) == ["1", "1", "2"]  # mapped without the memo now
+    assert len(memos._memos["id"]) == 0 and len(memos._memos["row"]) == 8
 
 
 def test_xlsxwriter_is_a_version_the_fast_writer_is_tested_against():
@@ -112,3 +114,17 @@ def test_xlsxwriter_is_a_version_the_fast_writer_is_tested_against():
     assert minor in TESTED_XLSXWRITER, (
         f"xlsxwriter {xlsxwriter.__version__} is not a version consolidate/stream.py is tested "
         f"against ({', '.join(TESTED_XLSXWRITER)}): its private row stream may differ")
+
+
+def test_formulas_are_stored_as_xlsxwriter_itself_would():
+    """The writer skips xlsxwriter's rewrites of Excel's newer functions for formulas that
+    have none; any other formula still gets them."""
+    import xlsxwriter.worksheet
+
+    from toolkit.consolidate.stream import Worksheet
+
+    theirs, ours = xlsxwriter.worksheet.Worksheet(), Worksheet()
+    for formula in ("=SUM(B3:B9)", "=ROUND(SUBTOTAL(9,'会费收缴'!C3:C7)*0.3,2)", "=IF(A1>0,1,0)",
+                    '=COUNTIFS(C3:C9,"女",D3:D9,"<>转出")', "=XLOOKUP(A1,B:B,C:C)",
+                    "{=SUM(A1:A3)}", "=SUM(FILTER(A1:A3,B1:B3))", "SUMIFS(A:A,B:B,1)"):
+        assert ours._prepare_formula(formula) == theirs._prepare_formula(formula), formula

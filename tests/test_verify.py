@@ -169,8 +169,9 @@ def test_status_in_a_file_with_counted_errors_may_name_only_the_counted_codes():
     listed = ListedCodes()
     listed.rows[("a.xlsx", 5)] = ["id_format"]
     listed.capped["a.xlsx"] = {"id_checksum"}
-    assert listed.expected("a.xlsx", 5, "id_format,id_checksum") == "id_format,id_checksum"
-    assert listed.expected("a.xlsx", 7, "id_checksum") == "id_checksum"
-    assert listed.expected("a.xlsx", 7, "date_format") == "ok"
-    assert listed.expected("a.xlsx", 5, "id_checksum") == "id_format"
-    assert listed.expected("b.xlsx", 7, "id_checksum") == "ok"
+    both = "身份证号格式错误；身份证号校验位错误"
+    assert listed.expected("a.xlsx", 5, both) == both
+    assert listed.expected("a.xlsx", 7, "身份证号校验位错误") == "身份证号校验位错误"
+    assert listed.expected("a.xlsx", 7, "日期无效") == "通过"
+    assert listed.expected("a.xlsx", 5, "身份证号校验位错误") == "身份证号格式错误"
+    assert listed.expected("b.xlsx", 7, "身份证号校验位错误") == "通过"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import difflib
 import os
 import signal
 import sys
@@ -51,7 +52,7 @@ def _remember_lang(ctx: click.Context, param: click.Parameter, value: str) -> st
 
 
 lang_option = click.option(
-    "--lang", type=click.Choice(LANGS), default="zh", show_default=True, envvar="UNIONKIT_LANG",
+    "--lang", type=click.Choice(LANGS), default="zh", envvar="UNIONKIT_LANG",
     is_eager=True, callback=_remember_lang)  # eager: ``--lang en --help`` shows English
 
 
@@ -63,6 +64,18 @@ class Localized(click.Command):
     def __init__(self, *args: Any, examples: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.examples = examples
+        if not isinstance(self, click.Group):  # extra arguments are refused in our words
+            self.context_settings.setdefault("allow_extra_args", True)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = exc.ctx or ctx  # click's parser leaves it out: the usage line needs it
+            raise
+        if not isinstance(self, click.Group) and ctx.args and not ctx.resilient_parsing:
+            raise Said(say("usage.extra_argument", _lang_of(ctx), args=" ".join(ctx.args)), ctx)
+        return rest
 
     def _localize(self, lang: str) -> None:
         self.help = say(f"help.{self.name}", lang)
@@ -95,14 +108,40 @@ class Localized(click.Command):
             if "--help" in p.opts or "--version" in p.opts:  # click's own options
                 p.help = say("option.help" if "--help" in p.opts else "option.version",
                              _lang_of(ctx))
-        rows = [row for p in params if (row := p.get_help_record(ctx))]
+        rows = [row for p in params if (row := _help_row(p, ctx))]
         if rows:
             with formatter.section(say("help.options", _lang_of(ctx))):
                 formatter.write_dl(rows)
 
 
+def _help_row(option: click.Option, ctx: click.Context) -> tuple[str, str] | None:
+    """An option's line in --help, its default and whether it is required in our words."""
+    record = option.get_help_record(ctx)
+    if record is None:
+        return None
+    lang, extra = _lang_of(ctx), option.get_help_extra(ctx)
+    notes = [say("help.default", lang, value=extra["default"])] if "default" in extra else []
+    notes += [say("help.required", lang)] if "required" in extra else []
+    shown = option.help or ""
+    return record[0], f"{shown}  [{'; '.join(notes)}]" if notes else shown
+
+
+class Said(click.UsageError):
+    """A usage error already said in the user's language (the rest are click's, said again in
+    ours by :func:`usage_text`)."""
+
+
 class LocalizedGroup(Localized, click.Group):
     """The ``unionkit`` group, localized like its commands."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None \
+                and not ctx.resilient_parsing:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), 1)
+            raise Said(say("usage.no_such_command_close" if close else "usage.no_such_command",
+                           _lang_of(ctx), name=name, close=close[0] if close else ""), ctx)
+        return super().resolve_command(ctx, args)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         Localized.format_options(self, ctx, formatter)
@@ -650,6 +689,49 @@ def _terminated(signum: int, frame: Any) -> None:
     os._exit(128 + signum)
 
 
+def _hint(exc: click.UsageError) -> str:
+    param = getattr(exc, "param", None)
+    if getattr(exc, "param_hint", None):
+        hint = exc.param_hint
+        return hint if isinstance(hint, str) else " / ".join(hint)
+    if isinstance(param, click.Option):
+        return param.opts[0]
+    return param.human_readable_name if param is not None else ""
+
+
+def usage_text(exc: click.UsageError, lang: str) -> str:
+    """What click could not take from the command line, in the user's language: from the
+    error's kind and its parameter (click's public attributes), never from its English."""
+    if isinstance(exc, Said):
+        return exc.message
+    param, name = getattr(exc, "param", None), _hint(exc)
+    if isinstance(exc, click.MissingParameter):
+        return say("usage.missing_argument" if isinstance(param, click.Argument)
+                   else "usage.missing_option", lang, name=name)
+    if isinstance(exc, click.NoSuchOption):
+        close = " ".join(sorted(exc.possibilities or ()))
+        return say("usage.no_such_option_close" if close else "usage.no_such_option", lang,
+                   name=exc.option_name, close=close)
+    if isinstance(exc, click.BadOptionUsage):
+        option = next((p for p in exc.ctx.command.params if exc.option_name in p.opts), None) \
+            if exc.ctx else None
+        flag = isinstance(option, click.Option) and option.is_flag
+        return say("usage.takes_no_value" if flag else "usage.needs_value", lang,
+                   name=exc.option_name)
+    if isinstance(exc, click.BadParameter) and param is not None:
+        kind = param.type
+        if isinstance(kind, click.Choice):
+            return say("usage.choice", lang, name=name,
+                       choices=("、" if lang == "zh" else ", ").join(map(str, kind.choices)))
+        if isinstance(kind, click.types.IntParamType):
+            return say("usage.integer", lang, name=name)
+        if isinstance(kind, click.Path) and not (kind.dir_okay and kind.file_okay):
+            return say("usage.file_not_folder" if kind.file_okay else "usage.folder_not_file",
+                       lang, name=name)
+        return say("usage.bad_value", lang, name=name, detail=exc.message)
+    return say("usage.other", lang, detail=exc.message)
+
+
 def main() -> None:
     """Console-script entry point."""
     global _MAIN_PID
@@ -663,6 +745,16 @@ def main() -> None:
     except (KeyboardInterrupt, click.Abort):
         _note(say("say.interrupted"))
         sys.exit(130)
+    except click.UsageError as exc:
+        if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+            exc.show()  # the help itself
+        else:
+            lang = _lang_of(exc.ctx)
+            command = exc.ctx.command_path if exc.ctx else "unionkit"
+            usage = f"{exc.ctx.get_usage()}\n" if exc.ctx else ""
+            click.echo(f"{usage}{say('usage.try', lang, command=command)}\n\n"
+                       f"{say('usage.error', lang, message=usage_text(exc, lang))}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -18,17 +18,20 @@ def findings_markdown() -> str:
         "Generated from `toolkit/data/findings.toml` by `python -m toolkit.docs` — do not edit.",
         "Every finding unionkit reports has one of these codes. `error` makes `validate` exit 1;",
         "`warning` does not; `info` (a row read as a note) counts as neither. `level` says where it",
-        "points: a whole file, a sheet, or one cell.",
+        "points: a whole file, a sheet, or one cell. Workbooks, annotated copies and text reports",
+        "show a code as its title (问题类型: the detail sheets' 状态 column, 问题清单, 审计提示);",
+        "JSON keeps the code (BRIEF.md's contract).",
         "",
-        "| code | severity | level | 问题（示例） | example message | 怎么改 / fix |",
-        "|---|---|---|---|---|---|",
+        "| code | 问题类型 / title | severity | level | 问题（示例） | example message | 怎么改 / fix |",
+        "|---|---|---|---|---|---|---|",
     ]
     for code in catalog().values():
         values = {"value": "", **code.example}
 
         def fill(template: str, values: dict = values) -> str:
             return fill_message(template, values).replace("|", "\\|")
-        lines.append(f"| `{code.code}` | {code.severity} | {LEVELS[code.level]} | "
+        lines.append(f"| `{code.code}` | {code.title} · {code.title_en} | {code.severity} | "
+                     f"{LEVELS[code.level]} | "
                      f"{fill(code.zh)} | {fill(code.en)} | {fill(code.fix_zh)} {fill(code.fix_en)} |")
     return "\n".join(lines) + "\n"
 

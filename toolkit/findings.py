@@ -25,6 +25,8 @@ class Code:
     code: str
     severity: str
     level: str
+    title: str  # a few words naming the problem: what the workbook and text show for the code
+    title_en: str
     zh: str
     en: str
     fix_zh: str
@@ -37,6 +39,37 @@ def catalog() -> dict[str, Code]:
     """Every finding code, in the order of ``data/findings.toml``."""
     text = resources.files("toolkit.data").joinpath("findings.toml").read_text("utf-8")
     return {k: Code(code=k, **v) for k, v in tomllib.loads(text).items()}
+
+
+def title(code: str, lang: str = "zh") -> str:
+    """The words a workbook or a text report shows for a finding code (JSON keeps the code)."""
+    entry = catalog()[code]
+    return entry.title_en if lang == "en" else entry.title
+
+
+@cache
+def code_titled(words: str) -> str | None:
+    """The code whose Chinese title is ``words`` (the workbook shows titles; verify reads
+    them back), or None."""
+    return {entry.title: code for code, entry in catalog().items()}.get(words)
+
+
+#: Joins the titles of a detail row's problems in its 状态 cell.
+STATUS_JOIN = "；"
+
+
+def row_status(codes: Iterable[str]) -> str:
+    """A detail row's 状态: the titles of its error codes, or the word for a row with none."""
+    from .messages import say
+
+    return STATUS_JOIN.join(map(title, codes)) or say("status.ok", "zh")
+
+
+def status_codes(status: str) -> list[str | None]:
+    """The codes a 状态 cell names (None for words that name none); [] for a row with none."""
+    if status in ("", row_status(())):
+        return []
+    return [code_titled(words) for words in status.split(STATUS_JOIN)]
 
 
 class _Blank(dict):
@@ -93,6 +126,9 @@ class Finding:
         entry = catalog()[self.code]
         return fill(entry.en if lang == "en" else entry.zh,
                     {"value": self.value or "", **dict(self.params)})
+
+    def title(self, lang: str = "zh") -> str:
+        return title(self.code, lang)
 
     def fix(self, lang: str = "zh") -> str:
         entry = catalog()[self.code]
@@ -196,7 +232,8 @@ class Overflow:
     def findings(self, file: str, sheet: str | None) -> list[Finding]:
         return [finding(MORE[catalog()[code].severity], file, sheet, count=f"{n:,}",
                         shown=f"{FINDINGS_PER_CODE:,}",
-                        kind=f"{code} {self.labels[code]}".strip())
+                        kind=f"{title(code)} {self.labels[code]}".strip(),
+                        kind_en=f"{title(code, 'en')}: {self.labels[code]}".rstrip(": "))
                 for code, n in sorted(self.more.items())]
 
 

@@ -29,6 +29,7 @@ from ..validate import validate_paths
 from ..validate.cross import choose
 from ..validate.rules import OUTFLOWS
 from .formulas import (
+    ROSTER_COUNTED,
     ROSTER_COUNTS,
     TEMPLATE_FIGURES,
     Parameters,
@@ -231,11 +232,13 @@ def _sum(records: list, key: str) -> Decimal:
 def file_totals(template: str, records: list, period: str | None = None) -> dict[str, Any]:
     """One file's figures for 汇总, computed where its rows are (the worker). A join or
     outflow dated outside the period is not one of the period's."""
-    if template == "roster":
+    if template == "roster":  # counted per distinct combination: most rows share one
         counts = dict.fromkeys((figure for figure, _, _ in ROSTER_COUNTS), 0)
-        for r in records:
-            for figure, n in roster_counts(r, period).items():
-                counts[figure] += n
+        cells = [records[0].index.get(key, -1) for key in ROSTER_COUNTED] if records else []
+        for seen, rows in Counter(tuple(r.cells[c] for c in cells) for r in records).items():
+            for figure, n in roster_counts(dict(zip(ROSTER_COUNTED, seen, strict=True)),
+                                           period).items():
+                counts[figure] += n * rows
         return counts
     if template == "dues":
         return {"dues_due": _sum(records, "dues_due"), "dues_paid": _sum(records, "dues_paid")}

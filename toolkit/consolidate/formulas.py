@@ -85,6 +85,8 @@ ROSTER_COUNTS = (("members", "name", "会员"), ("women", "gender", "女会员")
                  ("joins", "change_type", "入会/转入"), ("outflows", "change_reason", "转出/退会"))
 _FLAGS = {"women": ("gender", "女"), "migrants": ("migrant", "是"), "activists": ("activist", "是")}
 _STAYING = tuple(("change_type", f'"<>{t}"') for t in OUTFLOWS)
+#: The columns :func:`roster_counts` reads.
+ROSTER_COUNTED = ("change_type", "change_date", *(key for key, _ in _FLAGS.values()))
 
 
 def roster_counts(values: Any, period: str | None) -> dict[str, int]:

@@ -20,7 +20,7 @@ import xlsxwriter
 
 from .. import __version__
 from ..atomic import atomic_path
-from ..findings import ERROR
+from ..findings import ERROR, row_status
 from ..integrity import Digest, row_check
 from ..layout import col_letter
 from ..money import excel_number
@@ -57,8 +57,8 @@ SUMMARY = "汇总"
 FINDINGS, AUDIT, MISSING, TREND, MANIFEST = "问题清单", "审计提示", "未报送", "趋势", "来源清单"
 CHECK_LABEL = "行校验"
 EXCEL_MAX_ROWS = 1_048_576
-FINDINGS_HEADS = ("文件", "工作表", "单元格", "级别", "代码", "问题")
-AUDIT_HEADS = ("分会代码", "来源文件", "来源行", "凭证号", "金额", "代码", "提示")
+FINDINGS_HEADS = ("文件", "工作表", "单元格", "级别", "问题类型", "问题")
+AUDIT_HEADS = ("分会代码", "来源文件", "来源行", "凭证号", "金额", "提示类型", "提示")
 TREND_COLUMNS = (("members", "期末会员数"), ("joins", "本期入会/转入"),
                  ("outflows", "本期转出/退会/除名"), ("dues_due", "应缴会费"),
                  ("dues_paid", "实缴会费"), ("arrears", "欠缴会费"), ("fund", "应拨缴经费"),
@@ -123,7 +123,8 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: _Formats, kind: str) ->
 
 
 def _row_codes(report: Any) -> Callable[[int], str | None]:
-    """A row's 状态: its error codes, those listed then those only counted (None: ok)."""
+    """A row's 状态: its error codes' titles, those listed then those only counted (None:
+    no error)."""
     listed: dict[int, list[str]] = {}
     for f in report.findings:
         if f.row is not None and f.severity == ERROR:
@@ -133,7 +134,7 @@ def _row_codes(report: Any) -> Callable[[int], str | None]:
     def status(row: int) -> str | None:
         if row not in listed and row not in counted:
             return None
-        return ",".join((*listed.get(row, ()), *counted.get(row, ())))
+        return row_status((*listed.get(row, ()), *counted.get(row, ())))
     return status
 
 
@@ -281,7 +282,7 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
     bounds = period_serials(result.period) if template == "roster" else None
     counted: dict[str, int] = {}
     first: tuple[int, int] | None = None
-    ok = cell_xml(status_col, "ok", "text").encode()
+    ok = cell_xml(status_col, row_status(()), "text").encode()
     for (branch, t), report in sorted(result.chosen.items()):
         if t != template:
             continue
@@ -443,7 +444,7 @@ SUPERSEDED_LEVEL = "已替代"
 def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
     rows = [[f.file, f.sheet or "", f.cell or "",
              SUPERSEDED_LEVEL if result.is_superseded(report) else STATUS["zh"][f.severity],
-             f.code, f.message("zh")] for report in result.report.files for f in report.findings]
+             f.title(), f.message("zh")] for report in result.report.files for f in report.findings]
     ws = _list_sheet(book, fmt, checked, FINDINGS, FINDINGS_HEADS, rows)
     ws.set_column(0, 0, 40)
     ws.set_column(5, 5, 70)
@@ -455,7 +456,7 @@ def _audit_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Chec
     for f in result.audit:
         params = dict(f.params)
         rows.append([params.get("branch", ""), f.file, _as_number(params.get("row", ""), int),
-                     params.get("voucher", ""), _amount(f.value or ""), f.code,
+                     params.get("voucher", ""), _amount(f.value or ""), f.title(),
                      f.message("zh")])
     ws = _list_sheet(book, fmt, checked, AUDIT, AUDIT_HEADS, rows)
     ws.set_column(1, 1, 40)
@@ -537,8 +538,9 @@ def add_run_facts(digest: Digest, facts: Iterable[tuple[str, str]]) -> None:
 def _manifest(book: Any, fmt: _Formats, result: Consolidation, options: dict,
               params: Parameters, checked: _Checked) -> None:
     superseded = {old.path: new.path for old, new in result.superseded}
-    rows = [[f.path, f.sha256, f.size, f.template or "", f.branch_code or "", f.period or "",
-             f.rows, f.status, superseded.get(f.path, "")] for f in result.report.files]
+    rows = [[f.path, f.sha256, f.size, load_spec(f.template).title if f.template else "",
+             f.branch_code or "", f.period or "", f.rows, STATUS["zh"][f.status],
+             superseded.get(f.path, "")] for f in result.report.files]
     ws = _list_sheet(book, fmt, checked, MANIFEST, MANIFEST_HEADS, rows)
     r = len(rows) + 2
     facts = [(FACT_TOOL, f"unionkit {__version__}"), (FACT_PERIOD, result.period),

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from ..layout import LISTS_SHEET, META_SHEET
+from ..messages import LANGS, words
 from ..spec import TemplateSpec, all_specs
 from .normalize import clean_text, first_line, is_blank, label_key
 from .workbook import Book, Sheet
@@ -136,7 +137,11 @@ def recognise_all(book: Book, specs: Iterable[TemplateSpec] | None = None) -> li
     return [located for *_, located in sorted(found, key=lambda f: f[:2])]
 
 
-_ISSUES_HEADS = (("工作表", "单元格", "级别", "代码"), ("Sheet", "Cell", "Severity", "Code"))
+#: The first heads of an annotated copy's 问题清单 (the catalog's ``label`` words), in either
+#: language; a copy from before the 问题类型 column was named has 代码 there.
+ISSUES_HEAD_KEYS = ("sheet", "cell", "severity", "kind", "message", "fix")
+_ISSUES_HEADS = {*(tuple(words("label", lang)[k] for k in ISSUES_HEAD_KEYS[:4]) for lang in LANGS),
+                 ("工作表", "单元格", "级别", "代码"), ("Sheet", "Cell", "Severity", "Code")}
 
 
 def own_output(book: Book) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ from ..atomic import atomic_path
 from ..errors import UsageError
 from ..findings import CELL_LIMIT, ERROR, FileReport, Finding, cut, escaped, file_of
 from ..messages import words
+from ..read.locate import ISSUES_HEAD_KEYS
 from ..read.workbook import open_book
 from .text import STATUS
 
@@ -85,14 +86,14 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
         del book[ISSUES_SHEET]
     ws = book.create_sheet(ISSUES_SHEET, 0)
     label = words("label", lang)
-    heads = tuple(label[k] for k in ("sheet", "cell", "severity", "code", "message", "fix"))
+    heads = tuple(label[k] for k in ISSUES_HEAD_KEYS)
     for col, head in enumerate(heads, start=1):
         _put_text(ws, 1, col, head)
         ws.cell(1, col).font = Font(bold=True)
     for f in findings:
         row = ws.max_row + 1
         for col, text in enumerate((f.sheet or "", f.cell or "", STATUS[lang][f.severity],
-                                    f.code, f.message(lang), f.fix(lang)), start=1):
+                                    f.title(lang), f.message(lang), f.fix(lang)), start=1):
             _put_text(ws, row, col, text)
         if f.cell and f.sheet in book.sheetnames:
             link = ws.cell(ws.max_row, 2)

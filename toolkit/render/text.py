@@ -51,7 +51,8 @@ def terminal_safe(text: str) -> str:
 
 def _finding_line(x: Finding, lang: str) -> str:
     place = f"{x.sheet or ''}!{x.cell}" if x.cell else (x.sheet or x.file or "—")
-    return f"    {pad(place, 16)} {pad(STATUS[lang][x.severity], 4)} {x.code:<24} {x.message(lang)}"
+    severity, kind = pad(STATUS[lang][x.severity], 4), pad(x.title(lang), 20)
+    return f"    {pad(place, 16)} {severity} {kind} {x.message(lang)}"
 
 
 def render_text(report: Report, lang: str = "zh") -> str:

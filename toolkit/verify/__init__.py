@@ -49,7 +49,7 @@ from ..consolidate.workbook import (
     add_run_facts,
 )
 from ..errors import ToolkitError, UsageError
-from ..findings import ERROR, MORE, Finding, catalog, file_of, finding
+from ..findings import ERROR, MORE, Finding, catalog, code_titled, file_of, finding, title
 from ..integrity import Digest, file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
@@ -212,12 +212,20 @@ def _audit_listed(file: str, sheet: SheetData | None, recomputed: list[Finding])
     (and the digest recomputed to hide it) or added shows as a different count."""
     if sheet is None:
         return []
-    listed = Counter(text(cells[5]) for _, cells, _ in _list_rows(sheet, len(AUDIT_HEADS))
-                     if len(cells) > 5 and text(cells[5]) not in HISTORY_FLAGS)
+    codes = (_code_of(text(cells[5])) for _, cells, _ in _list_rows(sheet, len(AUDIT_HEADS))
+             if len(cells) > 5)
+    listed = Counter(code for code in codes if code not in HISTORY_FLAGS)
     fresh = Counter(f.code for f in recomputed if f.code not in HISTORY_FLAGS)
-    return [finding("verify_audit_differs", file, AUDIT, None, None, code,
+    return [finding("verify_audit_differs", file, AUDIT, None, None,
+                    title(code) if code in catalog() else code,
                     listed=listed.get(code, 0), expected=fresh.get(code, 0))
             for code in sorted(set(listed) | set(fresh)) if listed.get(code, 0) != fresh.get(code, 0)]
+
+
+def _code_of(words: str) -> str:
+    """The code a list sheet's 问题类型 or 提示类型 names (the words themselves when they name
+    none: an edited cell, reported as a count that differs)."""
+    return code_titled(words) or words
 
 
 def _sniff(path: Path) -> None:
@@ -328,10 +336,11 @@ def _error_codes(sheet: SheetData | None) -> ListedCodes:
     for _, cells, _ in _list_rows(sheet, len(FINDINGS_HEADS)):
         digits = "".join(ch for ch in text(cells[2]) if ch.isdigit())
         if digits and text(cells[3]) == error:
-            listed.rows[(text(cells[0]), int(digits))].append(text(cells[4]))
-        elif text(cells[4]) == MORE[ERROR]:
+            listed.rows[(text(cells[0]), int(digits))].append(_code_of(text(cells[4])))
+        elif text(cells[4]) == title(MORE[ERROR]):
             listed.capped[text(cells[0])].update(
-                code for code in text(cells[5]).replace("（", " ").split() if code in catalog())
+                code for words in text(cells[5]).replace("（", " ").split()
+                if (code := code_titled(words)) is not None)
     return listed
 
 

@@ -25,6 +25,8 @@ from ..consolidate.workbook import (
 )
 from ..errors import ToolkitError
 from ..money import round_fen
+from ..render.text import STATUS
+from ..spec import all_specs
 from .reader import Workbook
 
 
@@ -77,6 +79,11 @@ class Manifest:
             raise NotUnionkit("manifest_parameters", sheet=MANIFEST, fact=FACT_PARAMETERS) from exc
 
 
+#: 来源清单 shows a file's template and status in words: the ids they stand for.
+_TEMPLATE_TITLED = {spec.title: spec.id for spec in all_specs()}
+_STATUS_WORDED = {word: status for status, word in STATUS["zh"].items()}
+
+
 def read_manifest(book: Workbook) -> Manifest:
     sheet = book.sheet(MANIFEST)
     if sheet is None:
@@ -90,9 +97,11 @@ def read_manifest(book: Workbook) -> Manifest:
         cells = [sheet.value(r, c) for c in range(width)]
         checks.append((r, cells, sheet.value(r, width)))
         files.append({"path": text(cells[0]), "sha256": text(cells[1]), "size": cells[2],
-                      "template": text(cells[3]), "branch": text(cells[4]),
-                      "period": text(cells[5]), "rows": int(number(cells[6]) or 0),
-                      "status": text(cells[7]), "superseded_by": text(cells[8])})
+                      "template": _TEMPLATE_TITLED.get(text(cells[3]), text(cells[3])),
+                      "branch": text(cells[4]), "period": text(cells[5]),
+                      "rows": int(number(cells[6]) or 0),
+                      "status": _STATUS_WORDED.get(text(cells[7]), text(cells[7])),
+                      "superseded_by": text(cells[8])})
         r += 1
     facts = {text(sheet.value(i, 0)): text(sheet.value(i, 1)) for i in range(r, len(sheet.rows))
              if sheet.value(i, 0) is not None}

@@ -28,7 +28,7 @@ from ..consolidate.formulas import (
     subtotal,
 )
 from ..consolidate.workbook import CHECK_LABEL, page_name
-from ..findings import Finding, finding
+from ..findings import Finding, finding, row_status, status_codes
 from ..integrity import Digest, changed_cells
 from ..layout import a1
 from ..spec import load_spec
@@ -167,12 +167,12 @@ class ListedCodes:
         unlisted errors, by any of the codes counted there (which rows those are, only a
         fresh consolidation from the sources can tell)."""
         listed = self.rows.get((source, row), [])
-        shown = status.split(",") if status not in ("", "ok") else []
+        shown = status_codes(status)
         capped = self.capped.get(source)
         if capped and shown[:len(listed)] == listed and len(shown) > len(listed) \
                 and set(shown[len(listed):]) <= capped:
             return status
-        return ",".join(listed) or "ok"
+        return row_status(listed)
 
 
 def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, digest: Digest,
