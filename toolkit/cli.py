@@ -576,32 +576,127 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
     import json
     from datetime import date
 
-    from .register import submission_matrix
+    from .register import period_matrix
     from .render.register import render_status
-    from .spec import TEMPLATE_IDS
 
     config = _config(config_path, lang)
     with _existing_register(register_path, config) as register:
         periods = register.periods()
         if not periods:
             raise ToolkitError("register_empty")
-        period = period or periods[-1]
-        files = register.current_files(period)
-    branches = [(b.code, b.name) for b in config.branches] or sorted(
-        {(f["branch"], "") for f in files})
-    matrix = submission_matrix(files, [code for code, _ in branches], TEMPLATE_IDS)
+        table = period_matrix(register, config, period or periods[-1])
     if fmt == "json":
-        _report(json.dumps({"period": period, "branches": [
-            {"code": code, **{t: {"status": matrix[(code, t)].status,
-                                  "file": matrix[(code, t)].path,
-                                  "superseded": matrix[(code, t)].superseded}
-                              for t in TEMPLATE_IDS}} for code, _ in branches]},
+        _report(json.dumps({"period": table["period"], "branches": [
+            {"code": b["code"], **b["slots"]} for b in table["branches"]]},
             ensure_ascii=False, indent=2) + "\n", output, lang, utf8=True)
     else:
-        _report(render_status(period, matrix, branches, date.today(), lang), output, lang)
-    missing = sum(slot.status == "missing" for slot in matrix.values())
+        _report(render_status(table, date.today(), lang), output, lang)
+    missing = sum(slot["status"] == "missing" for b in table["branches"]
+                  for slot in b["slots"].values())
     if missing:
         _note(say("next.status_missing", lang, count=missing))
+    return EXIT_OK
+
+
+@command("""  unionkit serve --config federation.toml --inbox inbox
+  unionkit serve --config federation.toml --inbox inbox --host 0.0.0.0 --port 8080""")
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--max-upload", "max_upload", type=int, default=20, show_default=True,
+              metavar="MB")
+@config_option
+@register_option
+@handles_errors
+def serve(inbox: Path, host: str, port: int, max_upload: int, lang: str,
+          config_path: Path | None, register_path: Path | None) -> int:
+    """Start the report desk: clerks upload and see their findings at once."""
+    import uvicorn
+
+    from .register import default_path
+    from .web import create_app
+
+    if not inbox.is_dir():
+        raise ToolkitError("inbox_missing", path=inbox)
+    config = _config(config_path, lang)
+    app = create_app(config_path, inbox, register_path or default_path(config),
+                     max_upload * 1024 * 1024)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _note(say("say.serve_exposed", lang, host=host))
+    _note(say("say.serve_started", lang, url=f"http://{host}:{port}/"))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return EXIT_OK
+
+
+@cli.group(cls=LocalizedGroup, examples="""  unionkit access add --role clerk --branch FH01 --label 张三
+  unionkit access add --role treasurer
+  unionkit access list
+  unionkit access revoke 3""")
+@lang_option
+def access(lang: str) -> None:
+    """Manage the desk's sign-in codes."""
+
+
+def _access_command(examples: str, name: str | None = None
+                    ) -> Callable[[Callable[..., Any]], click.Command]:
+    def decorate(function: Callable[..., Any]) -> click.Command:
+        return access.command(name, cls=Localized, examples=examples)(lang_option(function))
+    return decorate
+
+
+@_access_command("""  unionkit access add --role clerk --branch FH01 --label 张三""")
+@click.option("--role", type=click.Choice(["clerk", "treasurer", "auditor"]), required=True)
+@click.option("--branch", "access_branch")
+@click.option("--label", default="")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True)
+@config_option
+@register_option
+@handles_errors
+def add(role: str, access_branch: str | None, label: str, url: str, lang: str,
+        config_path: Path | None, register_path: Path | None) -> int:
+    """Give a sign-in code."""
+    from urllib.parse import quote
+
+    config = _config(config_path, lang)
+    with _register(register_path, config) as register:
+        _, code = register.grant(role, access_branch, label)
+    click.echo(say("say.access_added", lang, code=code,
+                   link=f"{url.rstrip('/')}/login?code={quote(code)}"))
+    return EXIT_OK
+
+
+@_access_command("""  unionkit access list""", "list")
+@config_option
+@register_option
+@handles_errors
+def list_(lang: str, config_path: Path | None, register_path: Path | None) -> int:
+    """List the sign-in codes given."""
+    from .render.text import terminal_safe
+
+    config = _config(config_path, lang)
+    with _existing_register(register_path, config) as register:
+        grants = register.grants()
+    if not grants:
+        _note(say("say.access_none", lang))
+    for g in grants:
+        click.echo(terminal_safe(" ".join(str(g[k] or "") for k in (
+            "id", "role", "branch", "label", "created", "revoked")).strip()))
+    return EXIT_OK
+
+
+@_access_command("""  unionkit access revoke 3""")
+@click.argument("access_id", type=int)
+@config_option
+@register_option
+@handles_errors
+def revoke(access_id: int, lang: str, config_path: Path | None,
+           register_path: Path | None) -> int:
+    """Revoke a sign-in code."""
+    config = _config(config_path, lang)
+    with _existing_register(register_path, config) as register:
+        if not register.revoke(access_id):
+            raise ToolkitError("access_unknown", id=access_id)
+    _note(say("say.access_revoked", lang, id=access_id))
     return EXIT_OK
 
 

@@ -36,6 +36,14 @@ def col_letter(index: int) -> str:
     return letters
 
 
+def col_index(letters: str) -> int:
+    """0-based index of a column's letters (A → 0, AA → 26): :func:`col_letter` undone."""
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
 def a1(row: int, col: int) -> str:
     """0-based (row, col) → A1 reference."""
     return f"{col_letter(col)}{row + 1}"

@@ -17,9 +17,11 @@ migrated in place, never discarded.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
+import secrets
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -68,15 +70,54 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
              name TEXT, in_roster INTEGER NOT NULL, change_type TEXT,
              dues_due TEXT, dues_paid TEXT, PRIMARY KEY (period, branch, id_number))""",
     ),
+    3: (  # the web desk: who may sign in (a code's hash only), and what each upload was
+        """CREATE TABLE access (
+             id INTEGER PRIMARY KEY, code_sha256 TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+             branch TEXT, label TEXT, created TEXT NOT NULL, revoked TEXT)""",
+        """CREATE TABLE uploads (
+             id INTEGER PRIMARY KEY, file_id INTEGER REFERENCES files (id),
+             access_id INTEGER NOT NULL REFERENCES access (id), branch TEXT,
+             original TEXT NOT NULL, stored TEXT, uploaded TEXT NOT NULL,
+             status TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+             refused TEXT, shown TEXT)""",
+    ),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
+
+
+_UPLOAD = ("id", "access_id", "branch", "original", "stored", "uploaded", "status", "errors",
+           "warnings", "refused")
+
+
+def period_matrix(register: Register, config: Any, period: str) -> dict[str, Any]:
+    """Who reported in ``period``: each branch (the configuration's, else those seen) with
+    each template's slot (status, current file, how many it superseded) — what ``unionkit
+    status`` and the web desk show."""
+    from .spec import TEMPLATE_IDS
+
+    files = register.current_files(period)
+    branches = [(b.code, b.name) for b in config.branches] or sorted(
+        {(f["branch"], "") for f in files})
+    matrix = submission_matrix(files, [code for code, _ in branches], TEMPLATE_IDS)
+    return {"period": period, "branches": [
+        {"code": code, "name": name, "slots": {t: {"status": matrix[(code, t)].status,
+                                                    "file": matrix[(code, t)].path,
+                                                    "superseded": matrix[(code, t)].superseded}
+                                               for t in TEMPLATE_IDS}}
+        for code, name in branches]}
+
+
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
 
 class RegisterError(ToolkitError):
     """The register cannot be opened or is from a newer unionkit."""
 
 
-_TABLES = ("files", "runs", "run_files", "branch_periods", "members")
+_TABLES = ("files", "runs", "run_files", "branch_periods", "members", "access", "uploads")
+#: Who may sign in to the web desk: a clerk (for one branch), the treasurer, an auditor.
+ROLES = ("clerk", "treasurer", "auditor")
 
 
 def _locked(path: Path, exc: Exception) -> RegisterError:
@@ -198,6 +239,86 @@ class Register:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    # --- the web desk's access and uploads ----------------------------------------------------
+
+    def grant(self, role: str, branch: str | None = None, label: str = "") -> tuple[int, str]:
+        """A new sign-in code for ``role`` (a clerk's for one branch): (its id, the code). The
+        code is shown once; only its SHA-256 is kept (it is random, 128 bits: no slow hash
+        needed to keep it from being guessed back)."""
+        if role not in ROLES:
+            raise ToolkitError("access_role", role=role, roles="、".join(ROLES))
+        if (role == "clerk") != bool(branch):
+            raise ToolkitError("access_branch", role=role)
+        code = secrets.token_urlsafe(16)
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT INTO access (code_sha256, role, branch, label, created) "
+                "VALUES (?, ?, ?, ?, ?)", (code_digest(code), role, branch, label, _now()))
+        return cursor.lastrowid, code
+
+    def grants(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT id, role, branch, label, created, revoked FROM access "
+                               "ORDER BY id").fetchall()
+        return [dict(zip(("id", "role", "branch", "label", "created", "revoked"), r,
+                         strict=True)) for r in rows]
+
+    def revoke(self, access_id: int) -> bool:
+        """Whether a code that could sign in no longer can."""
+        with self.transaction():
+            cursor = self.db.execute("UPDATE access SET revoked = ? WHERE id = ? AND revoked "
+                                     "IS NULL", (_now(), access_id))
+        return cursor.rowcount == 1
+
+    def signed_in(self, code: str) -> dict[str, Any] | None:
+        """The access a code gives (id, role, branch), or None (unknown or revoked)."""
+        row = self.db.execute("SELECT id, role, branch FROM access WHERE code_sha256 = ? AND "
+                              "revoked IS NULL", (code_digest(code),)).fetchone()
+        return dict(zip(("id", "role", "branch"), row, strict=True)) if row else None
+
+    def access(self, access_id: int) -> dict[str, Any] | None:
+        """A session's access as it stands now (a revoked code ends its sessions)."""
+        row = self.db.execute("SELECT id, role, branch FROM access WHERE id = ? AND revoked "
+                              "IS NULL", (access_id,)).fetchone()
+        return dict(zip(("id", "role", "branch"), row, strict=True)) if row else None
+
+    def record_upload(self, report: FileReport, who: dict[str, Any], original: str,
+                      stored: str | None, refused: str | None = None, shown: str = "{}") -> int:
+        """One upload: the file (as a validate run of its own, when stored) and who sent it
+        (``who``: the access; a clerk's upload is their branch's, whatever the file says)."""
+        now = _now()
+        with self.transaction():
+            file_id = None
+            if stored is not None:
+                run = self._run("upload", now, None, report.period, {})
+                file_id = self._file(report, now)
+                self.db.execute("INSERT OR IGNORE INTO run_files VALUES (?, ?, ?)",
+                                (run, file_id, "uploaded"))
+            cursor = self.db.execute(
+                "INSERT INTO uploads (file_id, access_id, branch, original, stored, uploaded, "
+                "status, errors, warnings, refused, shown) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, who["id"], who.get("branch") or report.branch_code, original, stored,
+                 now, report.status,
+                 report.errors, report.warnings, refused, shown))
+        return cursor.lastrowid
+
+    def uploads(self, branch: str | None = None) -> list[dict[str, Any]]:
+        """Uploads, newest first (one branch's, or all)."""
+        where, args = ("WHERE branch = ?", (branch,)) if branch else ("", ())
+        rows = self.db.execute(f"SELECT {', '.join(_UPLOAD)} FROM uploads {where} "
+                               "ORDER BY id DESC", args).fetchall()
+        return [dict(zip(_UPLOAD, r, strict=True)) for r in rows]
+
+    def upload(self, upload_id: int) -> dict[str, Any] | None:
+        """One upload, with what its result page shows (``shown``: findings and preview)."""
+        row = self.db.execute(f"SELECT {', '.join(_UPLOAD)}, shown FROM uploads WHERE id = ?",
+                              (upload_id,)).fetchone()
+        if row is None:
+            return None
+        found = dict(zip(_UPLOAD, row[:-1], strict=True))
+        found["shown"] = json.loads(row[-1] or "{}")
+        return found
 
     # --- recording -------------------------------------------------------------------------
 

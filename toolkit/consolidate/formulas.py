@@ -14,28 +14,26 @@ from decimal import Decimal
 from typing import Any
 
 from ..layout import EXCEL_EPOCH, col_letter
+from ..messages import say, words
 from ..read.normalize import period_bounds
 from ..spec import load_spec
 from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
 
 FIRST_DATA_ROW = 2  # 0-based: a title row, a header row, then data
 
-SUMMARY_COLUMNS = (
-    ("code", "分会代码", "text"), ("name", "分会名称", "text"), ("kind", "类别", "text"),
-    ("submitted", "报送份数", "int"), ("members", "期末会员数", "int"),
-    ("joins", "本期入会/转入", "int"), ("outflows", "本期转出/退会/除名", "int"),
-    ("activists", "积极分子", "int"), ("share", "积极分子占比", "pct"),
-    ("women", "女会员", "int"), ("migrants", "农民工会员", "int"),
-    ("dues_due", "应缴会费", "money"), ("dues_paid", "实缴会费", "money"),
-    ("arrears", "欠缴会费", "money"), ("remitted", "上缴会费", "money"),
-    ("payroll", "工资总额", "money"),
-    ("fund", "应拨缴经费(2%)", "money"), ("fund_kept", "分会留成", "money"),
-    ("fund_upper", "上解上级", "money"), ("opening", "期初余额", "money"),
-    ("income", "本期收入", "money"), ("expense", "本期支出", "money"),
-    ("closing", "期末余额", "money"), ("score", "考评得分", "points"),
-    ("vetoes", "一票否决项", "int"), ("grade", "考核等级", "text"), ("rank", "名次", "int"),
-    ("errors", "错误数", "int"), ("warnings", "警告数", "int"),
-)
+#: The workbook's words (the catalog's ``workbook`` group): the workbook is written in Chinese.
+WORDS = words("workbook", "zh")
+
+#: 汇总's columns: (key, head, kind); each head is the catalog's ``workbook.col_<key>``.
+SUMMARY_COLUMNS = tuple((key, WORDS[f"col_{key}"], kind) for key, kind in (
+    ("code", "text"), ("name", "text"), ("kind", "text"), ("submitted", "int"),
+    ("members", "int"), ("joins", "int"), ("outflows", "int"), ("activists", "int"),
+    ("share", "pct"), ("women", "int"), ("migrants", "int"), ("dues_due", "money"),
+    ("dues_paid", "money"), ("arrears", "money"), ("remitted", "money"), ("payroll", "money"),
+    ("fund", "money"), ("fund_kept", "money"), ("fund_upper", "money"), ("opening", "money"),
+    ("income", "money"), ("expense", "money"), ("closing", "money"), ("score", "points"),
+    ("vetoes", "int"), ("grade", "text"), ("rank", "int"), ("errors", "int"),
+    ("warnings", "int")))
 SUMMARY_KEYS = tuple(key for key, _, _ in SUMMARY_COLUMNS)
 SUMMARY_KIND = {key: kind for key, _, kind in SUMMARY_COLUMNS}
 #: Cells typed as values on 汇总 (read from the branch files' header blocks, or counts).
@@ -48,7 +46,7 @@ TEMPLATE_FIGURES = {
              "fund_upper"),
     "ledger": ("opening", "income", "expense", "closing"),
 }
-MISSING_MARK = "未报送"
+MISSING_MARK = WORDS["missing_mark"]
 #: Columns with a 合计 (SUM) in the totals row.
 TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "women", "migrants",
             "dues_due", "dues_paid",
@@ -57,10 +55,7 @@ TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "women", "
 
 #: The row below 合计 says of how many branches each template's totals are made (SUM skips
 #: 未报送), so a total over 9 of 10 branches says so.
-COVERAGE_LABEL = "说明"
-
-
-OVER_MAX_NOTE = {"cap": "按分值计", "exclude": "不计分", "as_is": "按所填分数计"}
+COVERAGE_LABEL = WORDS["coverage"]
 
 
 def coverage_note(counts: dict[str, int], branches: int,
@@ -70,19 +65,21 @@ def coverage_note(counts: dict[str, int], branches: int,
     holds a 考评分 above its 分值, counted as ``policy`` says."""
     parts = "，".join(f"{load_spec(t).title} {counts.get(t, 0)}/{branches}"
                      for t in TEMPLATE_FIGURES)
-    note = f"合计只含报送了该表的分会：{parts}；未报送的分会在其列中显示“{MISSING_MARK}”。"
+    note = say("workbook.coverage_note", "zh", parts=parts, mark=MISSING_MARK)
     if over_max:
-        named = "、".join(f"{code}（{n} 项）" for code, n in over_max)
-        note += f"考评分超过分值的项{OVER_MAX_NOTE[policy]}：{named}。"
+        named = "、".join(say("workbook.over_max_item", "zh", code=code, count=n)
+                         for code, n in over_max)
+        note += say("workbook.coverage_over_max", "zh", policy=WORDS[f"over_max_{policy}"],
+                    named=named)
     return note
 
 
 #: What a roster's 小计 and 合计 rows count, each under a column of the roster with a number
 #: format that names it ("女会员 5"): (figure, column, word); under a text or yes/no column,
 #: so the format check of a date column holds. The same figures as 汇总's.
-ROSTER_COUNTS = (("members", "name", "会员"), ("women", "gender", "女会员"),
-                 ("migrants", "migrant", "农民工"), ("activists", "activist", "积极分子"),
-                 ("joins", "change_type", "入会/转入"), ("outflows", "change_reason", "转出/退会"))
+ROSTER_COUNTS = tuple((figure, column, WORDS[f"count_{figure}"]) for figure, column in (
+    ("members", "name"), ("women", "gender"), ("migrants", "migrant"),
+    ("activists", "activist"), ("joins", "change_type"), ("outflows", "change_reason")))
 _FLAGS = {"women": ("gender", "女"), "migrants": ("migrant", "是"), "activists": ("activist", "是")}
 _STAYING = tuple(("change_type", f'"<>{t}"') for t in OUTFLOWS)
 #: The columns :func:`roster_counts` reads.

@@ -23,6 +23,7 @@ from ..atomic import atomic_path
 from ..findings import ERROR, row_status
 from ..integrity import Digest, row_check
 from ..layout import col_letter
+from ..messages import say
 from ..money import excel_number
 from ..parallel import without_cycle_collection
 from ..render.text import STATUS
@@ -40,6 +41,7 @@ from .formulas import (
     SUMMARY_VALUES,
     TEMPLATE_FIGURES,
     TOTALLED,
+    WORDS,
     Parameters,
     SummaryFormulas,
     coverage_note,
@@ -53,23 +55,24 @@ from .formulas import (
 )
 from .stream import STYLE, STYLE_KINDS, Workbook, cell_xml, write_rows
 
-SUMMARY = "汇总"
-FINDINGS, AUDIT, MISSING, TREND, MANIFEST = "问题清单", "审计提示", "未报送", "趋势", "来源清单"
-CHECK_LABEL = "行校验"
+W = WORDS  # the catalog's ``workbook`` words, in Chinese
+SUMMARY = W["summary"]
+FINDINGS, AUDIT, MISSING, TREND, MANIFEST = (W[k] for k in ("findings", "audit", "missing",
+                                                           "trend", "manifest"))
+CHECK_LABEL = W["check"]
 EXCEL_MAX_ROWS = 1_048_576
-FINDINGS_HEADS = ("文件", "工作表", "单元格", "级别", "问题类型", "问题")
-AUDIT_HEADS = ("分会代码", "来源文件", "来源行", "凭证号", "金额", "提示类型", "提示")
-TREND_COLUMNS = (("members", "期末会员数"), ("joins", "本期入会/转入"),
-                 ("outflows", "本期转出/退会/除名"), ("dues_due", "应缴会费"),
-                 ("dues_paid", "实缴会费"), ("arrears", "欠缴会费"), ("fund", "应拨缴经费"),
-                 ("closing", "期末余额"))
-TREND_HEADS = ("所属期", *(label for _, label in TREND_COLUMNS))
-MISSING_HEADS = ("分会代码", "分会名称", "类别", "报表", "所属期")
-MANIFEST_HEADS = ("文件", "SHA-256", "字节", "报表", "分会代码", "所属期", "行数", "状态",
-                  "被替代于")
+FINDINGS_HEADS = tuple(W[k] for k in ("file", "sheet", "cell", "severity", "kind", "problem"))
+AUDIT_HEADS = (W["col_code"], W["source_file"], W["source_row"], W["voucher"], W["amount"],
+               W["flag_kind"], W["flag"])
+TREND_COLUMNS = tuple((key, W["trend_fund" if key == "fund" else f"col_{key}"]) for key in (
+    "members", "joins", "outflows", "dues_due", "dues_paid", "arrears", "fund", "closing"))
+TREND_HEADS = (W["period"], *(label for _, label in TREND_COLUMNS))
+MISSING_HEADS = (W["col_code"], W["col_name"], W["col_kind"], W["template"], W["period"])
+MANIFEST_HEADS = (W["file"], "SHA-256", W["bytes"], W["template"], W["col_code"], W["period"],
+                  W["rows"], W["status"], W["superseded_by"])
 #: Labels of the run facts under the manifest's file list.
 FACT_TOOL, FACT_PERIOD, FACT_OPTIONS, FACT_PARAMETERS, FACT_DIGEST = (
-    "工具", "所属期", "选项", "参数", "数据摘要 SHA-256")
+    W["fact_tool"], W["period"], W["fact_options"], W["fact_parameters"], W["fact_digest"])
 
 
 class _Formats:
@@ -194,7 +197,7 @@ class _Pages:
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0, FIRST_DATA_ROW - 1)
         ws.set_header(f"&C&\"宋体,Bold\"{self.caption}")
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        ws.set_footer(f"&C{W['footer']}")
         self.names.append(name)
         self.ends.append(FIRST_DATA_ROW - 1)
         self.ws, self.row = ws, FIRST_DATA_ROW
@@ -274,9 +277,11 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
     """One template's rows from every chosen file, a 小计 per branch and a 合计; returns the
     names of its pages. Rows arrive rendered by the workers (:mod:`.stream`)."""
     spec = load_spec(template)
-    heads = ["分会代码", *(c.label for c in spec.columns), "来源文件", "来源行", "状态"]
+    heads = [W["col_code"], *(c.label for c in spec.columns), W["source_file"], W["source_row"],
+             W["status"]]
     status_col = len(heads) - 1
-    pages = _Pages(book, fmt, template, f"{spec.title}（{result.period_of(template)}）汇总明细",
+    pages = _Pages(book, fmt, template, say("workbook.detail_title", "zh", title=spec.title,
+                                            period=result.period_of(template)),
                    heads, max_rows)
     grand = {k: Decimal(0) for k in detail_sums(template)}
     bounds = period_serials(result.period) if template == "roster" else None
@@ -298,14 +303,15 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
             continue
         first = first or start
         counts = report.load("totals") if template == "roster" else None
-        _subtotal_row(pages, f"{branch} 小计", start, pages.last, sums, template,
+        _subtotal_row(pages, say("workbook.subtotal", "zh", branch=branch), start, pages.last,
+                      sums, template,
                       None if counts is None else (counts, bounds))
         for key, total in sums.items():
             grand[key] += total
         for figure, n in (counts or {}).items():
             counted[figure] = counted.get(figure, 0) + n
     if first is not None:
-        _subtotal_row(pages, "合计", first, pages.last, grand, template,
+        _subtotal_row(pages, W["total"], first, pages.last, grand, template,
                       (counted, bounds) if template == "roster" else None)
     return pages.finish()
 
@@ -353,10 +359,10 @@ def _summary_rows(ws: Any, fmt: _Formats, result: Consolidation, formulas: Summa
 def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
              formulas: SummaryFormulas, config: Any, checks: list[str]) -> None:
     _header(ws, fmt, [label for _, label, _ in SUMMARY_COLUMNS],
-            f"{config.name} {result.period} 汇总")
+            say("workbook.summary_title", "zh", name=config.name, period=result.period))
     _summary_rows(ws, fmt, result, formulas, checks)
     total = FIRST_DATA_ROW + len(result.summaries)
-    ws.write_string(total, 0, "合计", fmt.sub_text)
+    ws.write_string(total, 0, W["total"], fmt.sub_text)
     for key in TOTALLED:
         cached = sum((Decimal(_summary_total(s, key)) for s in result.summaries), Decimal(0))
         money = SUMMARY_KIND[key] == "money"
@@ -409,8 +415,9 @@ def _summary_total(s: BranchSummary, key: str) -> Decimal | int:
 def _charts(book: Any, ws: Any, first: int, last: int) -> None:
     names = f"='{SUMMARY}'!$B${first}:$B${last}"
     place = last + 2
-    specs = (("期末会员数", ("members",), "column"), ("应缴与实缴会费", ("dues_due", "dues_paid"),
-                                                    "column"), ("考评得分", ("score",), "bar"))
+    specs = ((W["chart_members"], ("members",), "column"),
+             (W["chart_dues"], ("dues_due", "dues_paid"), "column"),
+             (W["chart_score"], ("score",), "bar"))
     for i, (title, keys, kind) in enumerate(specs):
         chart = book.add_chart({"type": kind})
         for key in keys:
@@ -438,7 +445,9 @@ def _list_sheet(book: Any, fmt: _Formats, checked: _Checked, name: str, heads: t
 
 
 #: 级别 of a finding in a file a later submission replaced: listed, counted nowhere.
-SUPERSEDED_LEVEL = "已替代"
+SUPERSEDED_LEVEL = W["superseded"]
+#: How a branch's 小计 label ends (verify tells a 小计 row by it).
+SUBTOTAL_END = say("workbook.subtotal", "zh", branch="")
 
 
 def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
@@ -514,7 +523,7 @@ def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) 
                               "categories": f"='{TREND}'!$A$2:$A${last + 1}",
                               "values": f"='{TREND}'!${letter}$2:${letter}${last + 1}",
                               "marker": {"type": "circle"}})
-        chart.set_title({"name": "会员人数" if i == 0 else "会费"})
+        chart.set_title({"name": W["trend_members"] if i == 0 else W["trend_dues"]})
         chart.set_legend({"position": "bottom" if len(keys) > 1 else "none"})
         ws.insert_chart(last + 2, i * 8, chart)
 
@@ -572,7 +581,8 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
                                               "strings_to_numbers": False,
                                               "strings_to_urls": False,
                                               "constant_memory": True})
-        book.set_properties({"title": f"{config.name} {result.period} 汇总", "author": "unionkit",
+        book.set_properties({"title": say("workbook.summary_title", "zh", name=config.name,
+                                          period=result.period), "author": "unionkit",
                              "comments": f"unionkit {__version__}", "created": FIXED_TIMESTAMP})
         fmt = _Formats(book)
         digest = Digest()

@@ -23,6 +23,8 @@ from xml.parsers import expat
 
 import python_calamine as pc
 
+from ..layout import col_index
+
 #: Refuse files larger than this outright (a branch report is a few MB at most).
 MAX_FILE_BYTES = 100 * 1024 * 1024
 #: Refuse zips that would inflate beyond this, or by more than MAX_RATIO.
@@ -379,13 +381,6 @@ def sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
     return sheet_parts(archive).get(name)
 
 
-def _col_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
-
-
 #: A formula tag, unprefixed or prefixed (``<x:f>``): two searches with a literal start run in
 #: a fifth of the time of one pattern with an optional prefix, on every sheet read.
 _FORMULA_TAGS = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"))
@@ -425,7 +420,7 @@ def _special_cells(book: Book, name: str) -> tuple[frozenset[tuple[int, int]],
                     text = "" if value is None else (value.text or "").strip()
                     match = _CELL_REF.match(elem.get("r", ""))
                     if match:
-                        where = (int(match.group(2)) - 1, _col_index(match.group(1)))
+                        where = (int(match.group(2)) - 1, col_index(match.group(1)))
                         if elem.get("t") == "e" and text:
                             errors[where] = text[:16]
                         elif formula is not None and not text:

@@ -14,9 +14,9 @@ from .text import clip, pad
 WORDS = {lang: words("matrix", lang) for lang in LANGS}
 
 
-def render_status(period: str, matrix: dict, branches: list[tuple[str, str]], today: date,
-                  lang: str = "zh") -> str:
-    shown = WORDS[lang]
+def render_status(table: dict[str, Any], today: date, lang: str = "zh") -> str:
+    """The submission matrix (:func:`~toolkit.register.period_matrix`) as text."""
+    shown, period = WORDS[lang], table["period"]
     ended = (today - period_bounds(period)[1]).days
     head = say("text.status_after" if ended >= 0 else "text.status_before", lang,
                period=period, days=abs(ended))
@@ -25,14 +25,14 @@ def render_status(period: str, matrix: dict, branches: list[tuple[str, str]], to
     lines.append(pad(say("text.branch", lang), 22)
                  + "".join(pad(t, 20) for t in titles))
     counts: dict[str, int] = {}
-    for code, name in branches:
+    for branch in table["branches"]:
         cells = []
         for template in TEMPLATE_IDS:
-            slot = matrix[(code, template)]
-            counts[slot.status] = counts.get(slot.status, 0) + 1
-            extra = f" +{slot.superseded}{shown['superseded']}" if slot.superseded else ""
-            cells.append(pad(shown.get(slot.status, slot.status) + extra, 20))
-        lines.append(pad(clip(f"{code} {name}", 20), 22) + "".join(cells))
+            slot = branch["slots"][template]
+            counts[slot["status"]] = counts.get(slot["status"], 0) + 1
+            extra = f" +{slot['superseded']}{shown['superseded']}" if slot["superseded"] else ""
+            cells.append(pad(shown.get(slot["status"], slot["status"]) + extra, 20))
+        lines.append(pad(clip(f"{branch['code']} {branch['name']}", 20), 22) + "".join(cells))
     lines.append("")
     lines.append("  ".join(f"{shown.get(k, k)} {v}" for k, v in sorted(counts.items())))
     return "\n".join(lines) + "\n"

@@ -46,6 +46,7 @@ from ..consolidate.workbook import (
     TREND,
     TREND_COLUMNS,
     TREND_HEADS,
+    W,
     add_run_facts,
 )
 from ..errors import ToolkitError, UsageError
@@ -398,7 +399,7 @@ def _differences(file: str, fresh: Workbook, book: Workbook, files: int) -> list
                 a, b = new.value(r, c), old.value(r, c)
                 if text(a) != text(b):
                     out.append(finding("verify_reconsolidation_differs", file, name, a1(r, c),
-                                       None, text(b) or "（空）", expected=text(a) or "（空）"))
+                                       None, text(b) or W["empty"], expected=text(a) or W["empty"]))
                     if len(out) >= RECONSOLIDATION_SHOWN:
                         return out
         fresh.release(name)

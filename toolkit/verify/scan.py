@@ -27,7 +27,7 @@ from ..consolidate.formulas import (
     span_count,
     subtotal,
 )
-from ..consolidate.workbook import CHECK_LABEL, page_name
+from ..consolidate.workbook import CHECK_LABEL, SUBTOTAL_END, W, page_name
 from ..findings import Finding, finding, row_status, status_codes
 from ..integrity import Digest, changed_cells
 from ..layout import a1
@@ -130,7 +130,8 @@ class _Page:
 
 def heads(template: str) -> list[str]:
     spec = load_spec(template)
-    return ["分会代码", *(c.label for c in spec.columns), "来源文件", "来源行", "状态",
+    return [W["col_code"], *(c.label for c in spec.columns), W["source_file"], W["source_row"],
+            W["status"],
             CHECK_LABEL]
 
 
@@ -203,9 +204,9 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
             if not label:
                 continue
             end = r
-            if label.endswith(" 小计") or label == "合计":
+            if label.endswith(SUBTOTAL_END) or label == W["total"]:
                 covers = _Block(sums, grand.start, previous, grand.sums, grand.counts) \
-                    if label == "合计" else block
+                    if label == W["total"] else block
                 out += _totals(file, page, r, label, covers, (p, names, ends), template,
                                tally.period)
                 tally.checked += len(sums) + (template == "roster") * len(ROSTER_COUNTS)
@@ -272,7 +273,7 @@ def check_findings(file: str, sheet: str | None, r: int, cells: list[Any], check
     if not check:
         return [finding("verify_check_missing", file, sheet, a1(r, 0), None, None)]
     return [finding("verify_cell_edited", file, sheet, a1(r, columns[i] if columns else i), None,
-                    text(cells[i]) or "（空）") for i in changed]
+                    text(cells[i]) or W["empty"]) for i in changed]
 
 
 def _row(file: str, page: Any, r: int, cells: list[Any], status: Any, check: Any,

@@ -27,6 +27,7 @@ from ..consolidate.formulas import (
     normalize_formula,
     rank_of,
 )
+from ..consolidate.formulas import WORDS as W
 from ..findings import Finding, finding
 from ..layout import a1
 from ..money import round_fen
@@ -79,7 +80,7 @@ def branch_rows(sheet: SheetData | None) -> list[int]:
     """汇总's branch rows (0-based): from the first data row to the 合计 row or a blank."""
     rows, r = [], FIRST_DATA_ROW
     while sheet is not None and r < len(sheet.rows) and sheet.value(r, 0) is not None \
-            and text(sheet.value(r, 0)) != "合计":
+            and text(sheet.value(r, 0)) != W["total"]:
         rows.append(r)
         r += 1
     return rows
@@ -120,14 +121,14 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
                             SUMMARY_KIND[key])
             checked += 1
     r = total_row
-    if r < len(sheet.rows) and text(sheet.value(r, 0)) == "合计":
+    if r < len(sheet.rows) and text(sheet.value(r, 0)) == W["total"]:
         for key in TOTALLED:
             c = SUMMARY_KEYS.index(key)
             if key in SUMMARY_VALUES:  # typed cells (their rows are checked): what they show
                 total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
             else:  # derived cells: what they should show
                 total = sum((Decimal(e.get(key, 0)) for e in expected_rows), Decimal(0))
-            out += compare((file, sheet, r, c), f"合计·{labels[key]}", formulas.total(key),
+            out += compare((file, sheet, r, c), f"{W['total']}·{labels[key]}", formulas.total(key),
                             total, "money")
             checked += 1
         counts = {t: sum((branch, t) not in missing for branch in (

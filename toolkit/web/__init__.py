@@ -1,0 +1,357 @@
+"""The web desk: clerks upload and see their marked file at once; the treasurer sees who has
+reported. A thin ASGI layer (Starlette on Uvicorn) over the same library the CLI calls: every
+page renders what a library function returns, and every page is also JSON (``?format=json``).
+
+Work that reads a workbook (validation, the annotated copy) runs in worker processes, never in
+the event loop. Uploads are checked in a staging folder beside the register and only then
+written, atomically and under a unique name, into the federation's inbox, where ``unionkit
+consolidate`` reads them; the register records who sent what and when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import shutil
+import time
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..config import FederationConfig, load_config
+from ..messages import LANGS, say, words
+from ..register import Register, period_matrix
+from ..render.text import STATUS, TEMPLATE_TITLES
+from ..spec import TEMPLATE_IDS
+from . import work
+
+#: What a clerk may upload at once, and how large a request may be (refused as it streams in).
+MAX_FILES, MAX_UPLOAD = 10, 20 * 1024 * 1024
+#: Sign-in attempts a client may get wrong in a window before it must wait.
+MAX_FAILURES, FAILURE_WINDOW = 5, 300.0
+#: How long a session lasts without signing in again.
+SESSION_SECONDS = 8 * 3600
+
+_HERE = Path(__file__).parent
+_PAGES = jinja2.Environment(loader=jinja2.PackageLoader("toolkit.web", "templates"),
+                            autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+class Desk:
+    """What the desk's pages share: the configuration, the inbox, the register's path, the
+    worker pool and the sign-in failures per client."""
+
+    def __init__(self, config_path: Path | None, inbox: Path, register_path: Path,
+                 max_upload: int = MAX_UPLOAD, workers: int = 1) -> None:
+        self.config_path, self.inbox, self.register_path = config_path, inbox, register_path
+        self.config: FederationConfig = load_config(config_path)
+        self.max_upload, self.workers = max_upload, workers
+        self.staging = register_path.parent / ".unionkit-uploads"
+        self.pool: ProcessPoolExecutor | None = None
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def register(self) -> Register:
+        return Register(self.register_path)
+
+    async def run(self, function: Any, *args: Any) -> Any:
+        """A library call in a worker process (the event loop only waits for it)."""
+        assert self.pool is not None
+        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    def period(self) -> str:
+        """The period the desk shows: the latest the register knows, else last month."""
+        with self.register() as register:
+            periods = register.periods()
+        if periods:
+            return periods[-1]
+        today = date.today()
+        return f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+
+    def blocked(self, client: str) -> bool:
+        recent = self.failures[client]
+        while recent and recent[0] < time.monotonic() - FAILURE_WINDOW:
+            recent.popleft()
+        return len(recent) >= MAX_FAILURES
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang") or request.session.get("lang")
+    return asked if asked in LANGS else "zh"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+def _page(request: Request, name: str, data: dict[str, Any], status: int = 200) -> Response:
+    """A page as HTML, or as JSON with ``?format=json``: the same data either way."""
+    if _wants_json(request):
+        return JSONResponse(data, status_code=status)
+    lang = _lang(request)
+    request.session["lang"] = lang  # a switch of language holds for the next pages
+    html = _PAGES.get_template(name).render(
+        data=data, lang=lang, w=words("web", lang), status_words=STATUS[lang],
+        titles=TEMPLATE_TITLES, csrf=request.session.get("csrf", ""),
+        who=request.session.get("who"), path=request.url.path)
+    return Response(html, status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": "default-src 'self'",
+                             "X-Content-Type-Options": "nosniff",
+                             "Referrer-Policy": "same-origin"})
+
+
+def _desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+def _who(request: Request) -> dict[str, Any] | None:
+    """The signed-in access, still valid (a revoked code or an expired session is not)."""
+    who = request.session.get("who")
+    if not who or request.session.get("expires", 0) < time.time():
+        return None
+    with _desk(request).register() as register:
+        return register.access(who["id"])
+
+
+def _csrf_ok(request: Request, form: Any) -> bool:
+    token = request.session.get("csrf")
+    return bool(token) and secrets.compare_digest(str(form.get("csrf", "")), token)
+
+
+def _refuse(request: Request, key: str, status: int, **params: Any) -> Response:
+    lang = _lang(request)
+    return _page(request, "message.html.j2", {"error": key, "message": say(key, lang, **params)},
+                 status)
+
+
+def _fresh_csrf(request: Request) -> None:
+    request.session.setdefault("csrf", secrets.token_urlsafe(24))
+
+
+async def login(request: Request) -> Response:
+    _fresh_csrf(request)
+    if request.query_params.get("lang") in LANGS:
+        request.session["lang"] = request.query_params["lang"]
+    if request.method == "GET":
+        return _page(request, "login.html.j2", {"page": "login"})
+    desk, client = _desk(request), request.client.host if request.client else "-"
+    form = await request.form()
+    if not _csrf_ok(request, form):
+        return _refuse(request, "web.csrf", 403)
+    if desk.blocked(client):
+        return _refuse(request, "web.too_many_attempts", 429,
+                       minutes=int(FAILURE_WINDOW // 60))
+    with desk.register() as register:
+        access = register.signed_in(str(form.get("code", "")))
+    if access is None:
+        desk.failures[client].append(time.monotonic())
+        return _page(request, "login.html.j2", {"page": "login", "error": "web.bad_code"}, 401)
+    lang = request.session.get("lang", "zh")
+    request.session.clear()  # a new session on sign-in: nothing carried over from before
+    request.session.update(who=access, expires=time.time() + SESSION_SECONDS, lang=lang,
+                           csrf=secrets.token_urlsafe(24))
+    return RedirectResponse("/", status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if _csrf_ok(request, form):
+        request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def home(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    desk = _desk(request)
+    period = desk.period()
+    with desk.register() as register:
+        matrix = period_matrix(register, desk.config, period)
+        uploads = register.uploads(who["branch"]) if who["role"] == "clerk" else []
+    branches = [b for b in matrix["branches"]
+                if who["role"] != "clerk" or b["code"] == who["branch"]]
+    return _page(request, "home.html.j2", {
+        "page": "home", "role": who["role"], "branch": who["branch"], "period": period,
+        "templates": list(TEMPLATE_IDS), "branches": branches,
+        "uploads": [_shown_upload(u) for u in uploads[:50]]})
+
+
+def _shown_upload(upload: dict[str, Any]) -> dict[str, Any]:
+    return {k: upload[k] for k in ("id", "original", "uploaded", "status", "errors",
+                                   "warnings", "refused")}
+
+
+async def upload(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who["role"] != "clerk":
+        return _refuse(request, "web.clerks_only", 403)
+    desk = _desk(request)
+    async with request.form(max_files=MAX_FILES, max_fields=4) as form:
+        if not _csrf_ok(request, form):
+            return _refuse(request, "web.csrf", 403)
+        files = [f for f in form.getlist("files") if getattr(f, "filename", None)]
+        if not files:
+            return _refuse(request, "web.no_file", 400)
+        staged = [await _stage(desk, f) for f in files]
+    done = []
+    for original, path in staged:
+        done.append(await desk.run(work.take_upload, str(path), original, who,
+                                   str(desk.config_path) if desk.config_path else None,
+                                   str(desk.inbox), str(desk.register_path)))
+    if _wants_json(request):
+        return JSONResponse({"uploads": done})
+    if len(done) == 1:
+        return RedirectResponse(f"/result/{done[0]['id']}", status_code=303)
+    return RedirectResponse("/", status_code=303)
+
+
+async def _stage(desk: Desk, file: Any) -> tuple[str, Path]:
+    """An upload's bytes in the staging folder (never the inbox: nothing there until checked)."""
+    desk.staging.mkdir(parents=True, exist_ok=True)
+    original = work.safe_name(file.filename)
+    path = desk.staging / f"{secrets.token_hex(8)}{Path(original).suffix.lower()[:8]}"
+    with path.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            out.write(chunk)
+    return original, path
+
+
+async def result(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    shown = _visible_upload(request, who)
+    if shown is None:
+        return _refuse(request, "web.not_found", 404)
+    lang, said = _lang(request), shown.pop("shown")
+    by_sheet: dict[str, list[dict[str, Any]]] = {}
+    for f in said["findings"]:
+        by_sheet.setdefault(f["sheet"] or "", []).append(
+            {"cell": f["cell"], "severity": f["severity"], "code": f["code"],
+             **{part: f[f"{part}_{lang}"] for part in ("title", "message", "fix")}})
+    return _page(request, "result.html.j2", {
+        "page": "result", **shown, "by_sheet": list(by_sheet.items()),
+        "refused_said": say(shown["refused"], lang) if shown["refused"] else None,
+        "preview": said["preview"]})
+
+
+def _visible_upload(request: Request, who: dict[str, Any]) -> dict[str, Any] | None:
+    """An upload the signed-in access may see (a clerk: their own branch's only)."""
+    with _desk(request).register() as register:
+        found = register.upload(int(request.path_params["id"]))
+    if found is None or (who["role"] == "clerk" and found["branch"] != who["branch"]):
+        return None
+    return found
+
+
+async def annotated(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    shown = _visible_upload(request, who)
+    if shown is None or not shown["stored"]:
+        return _refuse(request, "web.not_found", 404)
+    desk = _desk(request)
+    name, data = await desk.run(work.annotated_copy, str(desk.inbox / shown["stored"]),
+                                shown["original"],
+                                str(desk.config_path) if desk.config_path else None,
+                                _lang(request))
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                                     "spreadsheetml.sheet",
+                    headers={"Content-Disposition": work.attachment(name)})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class LimitUploads:
+    """Refuse a request body over the desk's limit while it streams in (413): by its
+    Content-Length at once, else as the bytes arrive."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if length.isdigit() and int(length) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
+            return message
+
+        async def sending(message: dict) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, send)
+
+    async def _refuse(self, scope: dict, send: Any) -> None:
+        lang = "en" if b"lang=en" in scope.get("query_string", b"") else "zh"
+        body = say("web.too_large", lang, limit=self.limit // (1024 * 1024)).encode("utf-8")
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(config_path: Path | None, inbox: Path, register_path: Path,
+               max_upload: int = MAX_UPLOAD, workers: int = 1,
+               secret: str | None = None) -> Starlette:
+    """The web desk over one federation's configuration, inbox and register."""
+    desk = Desk(config_path, Path(inbox), Path(register_path), max_upload, workers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        desk.pool = ProcessPoolExecutor(desk.workers)
+        try:
+            yield
+        finally:
+            desk.pool.shutdown(cancel_futures=True)
+            shutil.rmtree(desk.staging, ignore_errors=True)
+
+    app = Starlette(routes=[
+        Route("/", home), Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]), Route("/upload", upload, methods=["POST"]),
+        Route("/result/{id:int}", result), Route("/result/{id:int}/annotated", annotated),
+        Mount("/static", StaticFiles(packages=[("toolkit.web", "static")]), name="static"),
+    ], middleware=[
+        Middleware(LimitUploads, limit=max_upload),
+        Middleware(SessionMiddleware, secret_key=secret or work.desk_secret(register_path),
+                   session_cookie="unionkit_session", max_age=SESSION_SECONDS,
+                   same_site="strict", https_only=False),
+    ], lifespan=lifespan)
+    app.state.desk = desk
+    return app
+

@@ -1,0 +1,153 @@
+"""What the web desk runs in its worker processes: taking an upload (validate, refuse or store,
+record) and making an annotated copy. Plain functions of paths and text, so a process pool
+can run them; each opens what it needs (the configuration, the register) itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..atomic import atomic_path
+from ..config import load_config
+from ..findings import SPREADSHEET, FileReport, Finding
+from ..layout import col_index
+from ..messages import LANGS
+from ..read.workbook import open_book
+from ..register import Register
+from ..render.annotate import annotate_file
+from ..validate import validate_file
+
+#: How much of the clerk's sheet a result page shows (its findings are all listed).
+PREVIEW_ROWS, PREVIEW_COLUMNS = 200, 40
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def safe_name(filename: str) -> str:
+    """A browser's file name as a plain name: no folders, no control or reserved characters,
+    at most 120 characters (the stem is cut, the suffix kept)."""
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    name = _UNSAFE.sub("_", name).strip(" .") or "upload.xlsx"
+    stem, suffix = os.path.splitext(name)
+    return stem[:120 - len(suffix[:16])] + suffix[:16]
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition for a download named ``name`` (Chinese names by RFC 5987)."""
+    plain = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+
+
+def desk_secret(register_path: Path) -> str:
+    """The key that signs the desk's session cookies: made on first use, in a file beside the
+    register readable by its owner only, and never printed."""
+    path = Path(register_path).parent / ".unionkit-desk.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(os.urandom(32).hex())
+    return path.read_text().strip()
+
+
+def _refusal(report: FileReport, branch: str | None) -> str | None:
+    """Why an upload is not taken into the inbox (a catalog key), or None."""
+    if report.unreadable:
+        return "web.refused_unreadable"
+    if report.template is None:
+        return "web.refused_template"
+    if branch is not None and report.branch_code != branch:
+        return "web.refused_branch"
+    return None
+
+
+def _stored_name(inbox: Path, branch: str, original: str) -> Path:
+    """A unique name in the inbox that still says what the clerk sent."""
+    stem, suffix = os.path.splitext(original)
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+    for n in range(1000):
+        candidate = inbox / f"{stem}_{branch}_{stamp}{f'_{n}' if n else ''}{suffix}"
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(candidate)
+
+
+def take_upload(staged: str, original: str, who: dict[str, Any], config_path: str | None,
+                inbox: str, register_path: str) -> dict[str, Any]:
+    """Validate a staged upload, store it in the inbox unless refused, and record it; the
+    staged copy is removed whatever happens. Returns the upload's id, status and refusal."""
+    path = Path(staged)
+    try:
+        config = load_config(Path(config_path) if config_path else None)
+        if path.suffix.lower() not in SPREADSHEET:
+            report = FileReport(original, unreadable=True)
+            refused: str | None = "web.refused_type"
+        else:
+            report = validate_file(path, config, original)
+            refused = _refusal(report, who.get("branch"))
+        stored = None
+        if refused is None:
+            target = _stored_name(Path(inbox), who["branch"] or "", original)
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(path.read_bytes())  # the clerk's bytes, unchanged
+            stored = target.name
+        shown = {"findings": [_said(f) for f in report.findings],
+                 "preview": _preview(path, report) if refused is None else None}
+        with Register(Path(register_path)) as register:
+            upload = register.record_upload(report, who, original, stored, refused,
+                                            json.dumps(shown, ensure_ascii=False, default=str))
+        return {"id": upload, "original": original, "status": report.status,
+                "errors": report.errors, "warnings": report.warnings, "refused": refused,
+                "stored": stored}
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _said(f: Finding) -> dict[str, Any]:
+    """A finding as the result page shows it, in both languages (the page may switch)."""
+    return {"sheet": f.sheet, "cell": f.cell, "severity": f.severity, "code": f.code,
+            **{f"{part}_{lang}": getattr(f, part)(lang) for part in ("title", "message", "fix")
+               for lang in LANGS}}
+
+
+def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
+    """The clerk's sheet as the result page shows it: its first rows, each cell's text, and
+    the findings at each cell (their severity and messages)."""
+    if report.sheet is None:
+        return None
+    try:
+        sheet = open_book(path).sheet(report.sheet)
+    except Exception:  # the report already says why the file could not be read
+        return None
+    marks: dict[tuple[int, int], list[Finding]] = {}
+    for f in report.findings:
+        if f.cell and f.sheet == report.sheet and f.row is not None:
+            marks.setdefault((f.row - 1, col_index(f.column or "A")), []).append(f)
+    rows = []
+    for r, row in enumerate(sheet.rows[:PREVIEW_ROWS]):
+        cells = []
+        for c in range(min(PREVIEW_COLUMNS, max(len(row), 1))):
+            value = row[c] if c < len(row) else None
+            at = marks.get((r, c), [])
+            cells.append({"text": "" if value is None else str(value),
+                          "severity": ("error" if any(f.severity == "error" for f in at)
+                                       else "warning") if at else None,
+                          "messages": {lang: [f.message(lang) for f in at] for lang in LANGS}})
+        rows.append(cells)
+    return {"sheet": report.sheet, "rows": rows, "more": len(sheet.rows) > PREVIEW_ROWS}
+
+
+def annotated_copy(stored: str, original: str, config_path: str | None,
+                   lang: str) -> tuple[str, bytes]:
+    """The annotated copy of a stored upload: (its file name, its bytes)."""
+    config = load_config(Path(config_path) if config_path else None)
+    report = validate_file(Path(stored), config, original)
+    with tempfile.TemporaryDirectory(prefix="unionkit-desk-") as folder:
+        made = annotate_file(Path(stored), report, Path(folder), lang)
+        return made.name, made.read_bytes()
