@@ -61,10 +61,15 @@ class Desk:
         self.max_upload, self.workers = max_upload, workers
         self.staging = register_path.parent / ".unionkit-uploads"
         self.pool: ProcessPoolExecutor | None = None
+        self.reader: Register | None = None
         self.failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def register(self) -> Register:
-        return Register(self.register_path)
+    def register(self) -> contextlib.AbstractContextManager[Register]:
+        """The desk's one connection to the register, for the pages' reads (opened with the
+        app: a register is checked when it is opened, not on every request). The workers that
+        record uploads open their own."""
+        assert self.reader is not None
+        return contextlib.nullcontext(self.reader)
 
     async def run(self, function: Any, *args: Any) -> Any:
         """A library call in a worker process (the event loop only waits for it)."""
@@ -335,9 +340,11 @@ def create_app(config_path: Path | None, inbox: Path, register_path: Path,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         desk.pool = ProcessPoolExecutor(desk.workers)
+        desk.reader = Register(desk.register_path)
         try:
             yield
         finally:
+            desk.reader.db.close()
             desk.pool.shutdown(cancel_futures=True)
             shutil.rmtree(desk.staging, ignore_errors=True)
 

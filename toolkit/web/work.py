@@ -50,7 +50,10 @@ def desk_secret(register_path: Path) -> str:
     path = Path(register_path).parent / ".unionkit-desk.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another desk made it a moment ago
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as out:
             out.write(os.urandom(32).hex())
     return path.read_text().strip()
