@@ -195,3 +195,71 @@ def test_the_desk_refuses_an_inbox_that_does_not_exist(tmp_path):
                                       "--config", str(CONFIG)])
     assert result.exit_code == 2 and "收件箱文件夹不存在" in result.stderr
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_the_api_takes_a_bearer_code_and_answers_the_validate_contract(desk):
+    client, inbox, _, codes = desk
+    files = {"file": (FH01_DUES.name, FH01_DUES.read_bytes(), "application/octet-stream")}
+    assert client.post("/api/upload", files=files).status_code == 401
+    assert client.post("/api/upload", files=files,
+                       headers={"Authorization": "Bearer nope"}).status_code == 401
+    treasurer = {"Authorization": f"Bearer {codes['treasurer']}"}
+    assert client.post("/api/upload", files=files, headers=treasurer).status_code == 403
+    clerk = {"Authorization": f"Bearer {codes['clerk']}"}
+    reply = client.post("/api/upload", files=files, headers=clerk)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["tool"] == "unionkit" and body["files"][0]["template"] == "dues"
+    assert set(body["summary"]) == {"files", "errors", "warnings"}
+    assert body["upload"]["stored"] in {p.name for p in inbox.iterdir()}
+    copy = client.get(body["upload"]["annotated"], headers=clerk)
+    assert copy.status_code == 200 and copy.content[:2] == b"PK"
+    other = {"file": (FH02_ROSTER.name, FH02_ROSTER.read_bytes(), "application/octet-stream")}
+    refused = client.post("/api/upload", files=other, headers=clerk)
+    assert refused.status_code == 422 and refused.json()["upload"]["refused"] == \
+        "web.refused_branch"
+    status = client.get("/api/status?period=2026-10", headers=clerk).json()
+    assert [b["code"] for b in status["branches"]] == ["FH01"]
+    assert status["branches"][0]["slots"]["dues"]["status"] in ("ok", "warnings", "errors")
+    assert len(client.get("/api/status", headers=treasurer).json()["branches"]) == 10
+    assert client.get("/api/status").status_code == 401
+
+
+def test_an_auditor_verifies_a_generated_workbook_in_the_browser(desk, tmp_path):
+    from toolkit.config import load_config
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import write_workbook
+
+    client, _, db, _ = desk
+    with Register(db) as register:
+        _, auditor = register.grant("auditor")
+    out = tmp_path / "汇总.xlsx"
+    write_workbook(consolidate(INBOX, load_config(CONFIG)), load_config(CONFIG), out,
+                   {"period": "2026-10", "strict": False})
+    _sign_in(client, auditor)
+
+    def check(path):
+        return client.post("/verify?format=json", data={"csrf": _csrf(client, "/")},
+                           files={"workbook": (path.name, path.read_bytes())}).json()
+    held = check(out)
+    assert held["holds"] is True and held["counts"]["sheets"] > 5 and held["findings"] == []
+    not_ours = check(FH01_DUES)
+    assert not_ours["holds"] is False and "来源清单" in not_ours["cannot"]
+    page = client.post("/verify", data={"csrf": _csrf(client, "/")},
+                       files={"workbook": (out.name, out.read_bytes())})
+    assert "核验通过" in page.text
+
+
+def test_the_treasurer_sees_whom_to_chase_with_the_last_preparer_and_the_codes(desk):
+    client, _, _, codes = desk
+    _sign_in(client, codes["clerk"])
+    _send(client, FH01_DUES)
+    client.post("/logout", data={"csrf": _csrf(client, "/")})
+    _sign_in(client, codes["treasurer"])
+    home = client.get("/?format=json").json()
+    chase = {c["code"]: c for c in home["chase"]}
+    assert "dues" not in chase["FH01"]["missing"] and "roster" in chase["FH01"]["missing"]
+    assert chase["FH01"]["preparer"] and chase["FH01"]["phone"]  # from the dues file's header
+    assert len(chase) == 10 and [g["role"] for g in home["codes"]] == ["clerk", "treasurer"]
+    assert all("code" not in g and "code_sha256" not in g for g in home["codes"])
+    assert "催报" in client.get("/").text

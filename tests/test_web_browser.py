@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import INBOX, SAMPLE
+from tests.desk import serving
 from toolkit.register import Register
 
 CONFIG = SAMPLE / "federation.toml"
@@ -25,35 +21,14 @@ pytestmark = pytest.mark.skipif(
     reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path):
     inbox, db = tmp_path / "收件箱", tmp_path / "unionkit.db"
     inbox.mkdir()
     with Register(db) as register:
         _, code = register.grant("clerk", "FH03")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from toolkit.cli import main; main()", "serve", "--inbox",
-         str(inbox), "--config", str(CONFIG), "--register", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/login", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
+    with serving(inbox, CONFIG, db) as url:
         yield url, code, inbox
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,9 +30,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     LIVE.add(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a finished file gets the usual mode
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a finished file gets the usual mode
     try:
         yield tmp
         os.replace(tmp, target)
@@ -43,6 +42,37 @@ def atomic_path(target: Path) -> Iterator[Path]:
         LIVE.discard(tmp)
         if tmp.exists():
             tmp.unlink()
+
+
+def write_new(folder: Path, names: Iterable[str], data: bytes) -> Path:
+    """``data`` as a new file in ``folder`` under the first of ``names`` that no file has,
+    never overwriting one: written to a hidden temporary file, then linked under its name (a
+    link fails where a file exists, so two writers at once never take one name), so the name
+    only ever holds the whole file."""
+    fd, name = tempfile.mkstemp(prefix=".upload.", suffix=".tmp", dir=folder)
+    tmp = Path(name)
+    LIVE.add(tmp)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        for candidate in names:
+            target = Path(folder) / candidate
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(errno.EEXIST, "every name is taken", str(folder))
+    finally:
+        LIVE.discard(tmp)
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 @contextmanager

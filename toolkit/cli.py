@@ -605,22 +605,26 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--max-upload", "max_upload", type=int, default=20, show_default=True,
               metavar="MB")
+@click.option("--workers", type=int, metavar="N")
 @config_option
 @register_option
 @handles_errors
-def serve(inbox: Path, host: str, port: int, max_upload: int, lang: str,
+def serve(inbox: Path, host: str, port: int, max_upload: int, workers: int | None, lang: str,
           config_path: Path | None, register_path: Path | None) -> int:
     """Start the report desk: clerks upload and see their findings at once."""
     import uvicorn
 
+    from .parallel import default_workers
     from .register import default_path
     from .web import create_app
 
     if not inbox.is_dir():
         raise ToolkitError("inbox_missing", path=inbox)
+    if workers is not None and workers < 1:
+        raise ToolkitError("workers_positive")
     config = _config(config_path, lang)
     app = create_app(config_path, inbox, register_path or default_path(config),
-                     max_upload * 1024 * 1024)
+                     max_upload * 1024 * 1024, workers or default_workers())
     if host not in ("127.0.0.1", "localhost", "::1"):
         _note(say("say.serve_exposed", lang, host=host))
     _note(say("say.serve_started", lang, url=f"http://{host}:{port}/"))

@@ -81,6 +81,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
              status TEXT NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
              refused TEXT, shown TEXT)""",
     ),
+    4: (  # who filled a file and their phone (its header's 填表人 and 联系电话): for 催报
+        "ALTER TABLE files ADD COLUMN preparer TEXT",
+        "ALTER TABLE files ADD COLUMN phone TEXT",
+    ),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 
@@ -105,6 +109,22 @@ def period_matrix(register: Register, config: Any, period: str) -> dict[str, Any
                                                     "superseded": matrix[(code, t)].superseded}
                                                for t in TEMPLATE_IDS}}
         for code, name in branches]}
+
+
+def chase_list(register: Register, config: Any, table: dict[str, Any]) -> list[dict[str, Any]]:
+    """催报: each branch with a form missing from ``table`` (:func:`period_matrix`), the forms,
+    and whom to call: the 填表人 and 联系电话 of its last submission, else the directory's."""
+    contacts = register.contacts()
+    directory = {b.code: (b.contact, b.phone) for b in config.branches}
+    out = []
+    for branch in table["branches"]:
+        missing = [t for t, slot in branch["slots"].items() if slot["status"] == "missing"]
+        if missing:
+            preparer, phone = contacts.get(branch["code"]) or directory.get(branch["code"],
+                                                                          ("", ""))
+            out.append({"code": branch["code"], "name": branch["name"], "missing": missing,
+                        "preparer": preparer, "phone": phone})
+    return out
 
 
 def code_digest(code: str) -> str:
@@ -310,6 +330,13 @@ class Register:
                                "ORDER BY id DESC", args).fetchall()
         return [dict(zip(_UPLOAD, r, strict=True)) for r in rows]
 
+    def contacts(self) -> dict[str, tuple[str, str]]:
+        """Each branch's (填表人, 联系电话) from the header of its latest file that names one."""
+        rows = self.db.execute(
+            "SELECT branch, preparer, phone FROM files WHERE branch IS NOT NULL AND "
+            "(preparer IS NOT NULL OR phone IS NOT NULL) ORDER BY last_seen, id").fetchall()
+        return {branch: (preparer or "", phone or "") for branch, preparer, phone in rows}
+
     def upload(self, upload_id: int) -> dict[str, Any] | None:
         """One upload, with what its result page shows (``shown``: findings and preview)."""
         row = self.db.execute(f"SELECT {', '.join(_UPLOAD)}, shown FROM uploads WHERE id = ?",
@@ -328,16 +355,19 @@ class Register:
             source = part_path(source, report.part)  # one template of a workbook with several
         row = (source, report.sha256, report.size, report.template, report.branch_code,
                report.period, _text(report.filed_on), report.status, report.errors,
-               report.warnings, now, now)
+               report.warnings, now, now, _text(report.header.get("preparer")),
+               _text(report.header.get("phone")))
         self.db.execute(
             """INSERT INTO files (path, sha256, size, template, branch, period, filed_on,
-                                  status, errors, warnings, first_seen, last_seen)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  status, errors, warnings, first_seen, last_seen, preparer,
+                                  phone)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (path, sha256) DO UPDATE SET
                  status = excluded.status, errors = excluded.errors,
                  warnings = excluded.warnings, template = excluded.template,
                  branch = excluded.branch, period = excluded.period,
                  filed_on = excluded.filed_on, last_seen = excluded.last_seen,
+                 preparer = excluded.preparer, phone = excluded.phone,
                  seen = seen + 1""", row)
         return self.db.execute("SELECT id FROM files WHERE path = ? AND sha256 = ?",
                                (source, report.sha256)).fetchone()[0]

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -81,6 +82,10 @@ class Book:
         if name not in self._cache:
             self._cache[name] = _load_sheet(self, name)
         return self._cache[name]
+
+    def head(self, name: str, rows: int) -> Sheet:
+        """The first ``rows`` rows of a sheet, as read for a look at it (not cached)."""
+        return _load_sheet(self, name, rows)
 
     @cached_property
     def date1904(self) -> bool:
@@ -315,7 +320,9 @@ def open_book(path: Path) -> Book:
     return Book(path, kind, names, visible, book)
 
 
-def _load_sheet(book: Book, name: str) -> Sheet:
+def _load_sheet(book: Book, name: str, limit: int | None = None) -> Sheet:
+    """A sheet's rows (its first ``limit`` only, for a look at it: then without the cells that
+    only a full read finds, formulas with no value and error cells)."""
     try:
         sheet = book._book.get_sheet_by_name(name)
         if sheet.height * sheet.width > MAX_CELLS:
@@ -324,16 +331,19 @@ def _load_sheet(book: Book, name: str) -> Sheet:
         rows: list[list[Any]] = []
         if (top + sheet.height) * (left + sheet.width) <= MAX_CELLS:
             # row by row from the sheet's first cell: a million rows are never held twice
-            rows.extend([None if v == "" else v for v in r] for r in sheet.iter_rows())
+            rows.extend(islice(([None if v == "" else v for v in r] for r in sheet.iter_rows()),
+                               limit))
         else:  # a far-off used range: the rows above it stay empty instead of padded
-            rows.extend([] for _ in range(top))
-            rows.extend([None] * left + [None if v == "" else v for v in r]
-                        for r in sheet.to_python(skip_empty_area=True))
+            rows.extend(islice(([] for _ in range(top)), limit))
+            rows.extend(islice(([None] * left + [None if v == "" else v for v in r]
+                                for r in sheet.to_python(skip_empty_area=True)),
+                               None if limit is None else max(0, limit - len(rows))))
     except Unreadable:
         raise
     except Exception as exc:
         raise _calamine_reason(exc) from exc
-    missing, errors = _special_cells(book, name) if book.kind == "xlsx" else (frozenset(), {})
+    missing, errors = _special_cells(book, name) if book.kind == "xlsx" and limit is None \
+        else (frozenset(), {})
     return Sheet(name, book.visible.get(name, True), rows, missing, book.date1904, errors)
 
 

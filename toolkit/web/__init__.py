@@ -33,7 +33,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..config import FederationConfig, load_config
 from ..messages import LANGS, say, words
-from ..register import Register, period_matrix
+from ..register import Register, chase_list, period_matrix
 from ..render.text import STATUS, TEMPLATE_TITLES
 from ..spec import TEMPLATE_IDS
 from . import work
@@ -112,7 +112,7 @@ def _page(request: Request, name: str, data: dict[str, Any], status: int = 200) 
         titles=TEMPLATE_TITLES, csrf=request.session.get("csrf", ""),
         who=request.session.get("who"), path=request.url.path)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": "default-src 'self'",
+                    headers={"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
                              "X-Content-Type-Options": "nosniff",
                              "Referrer-Policy": "same-origin"})
 
@@ -122,10 +122,11 @@ def _desk(request: Request) -> Desk:
 
 
 def _who(request: Request) -> dict[str, Any] | None:
-    """The signed-in access, still valid (a revoked code or an expired session is not)."""
+    """The signed-in access, still valid (a revoked code or an expired session is not); for
+    a script, the access its bearer code gives (reads only: forms need a session's token)."""
     who = request.session.get("who")
     if not who or request.session.get("expires", 0) < time.time():
-        return None
+        return _bearer(request)
     with _desk(request).register() as register:
         return register.access(who["id"])
 
@@ -186,12 +187,14 @@ async def home(request: Request) -> Response:
     with desk.register() as register:
         matrix = period_matrix(register, desk.config, period)
         uploads = register.uploads(who["branch"]) if who["role"] == "clerk" else []
+        chase = chase_list(register, desk.config, matrix) if who["role"] != "clerk" else []
+        codes = register.grants() if who["role"] == "treasurer" else []
     branches = [b for b in matrix["branches"]
                 if who["role"] != "clerk" or b["code"] == who["branch"]]
     return _page(request, "home.html.j2", {
         "page": "home", "role": who["role"], "branch": who["branch"], "period": period,
         "templates": list(TEMPLATE_IDS), "branches": branches,
-        "uploads": [_shown_upload(u) for u in uploads[:50]]})
+        "uploads": [_shown_upload(u) for u in uploads[:50]], "chase": chase, "codes": codes})
 
 
 def _shown_upload(upload: dict[str, Any]) -> dict[str, Any]:
@@ -212,17 +215,25 @@ async def upload(request: Request) -> Response:
         files = [f for f in form.getlist("files") if getattr(f, "filename", None)]
         if not files:
             return _refuse(request, "web.no_file", 400)
-        staged = [await _stage(desk, f) for f in files]
-    done = []
-    for original, path in staged:
-        done.append(await desk.run(work.take_upload, str(path), original, who,
-                                   str(desk.config_path) if desk.config_path else None,
-                                   str(desk.inbox), str(desk.register_path)))
+        done = await _take(desk, who, files)
     if _wants_json(request):
-        return JSONResponse({"uploads": done})
+        return JSONResponse({"uploads": [_without_contract(u) for u in done]})
     if len(done) == 1:
         return RedirectResponse(f"/result/{done[0]['id']}", status_code=303)
     return RedirectResponse("/", status_code=303)
+
+
+def _without_contract(upload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in upload.items() if k != "contract"}
+
+
+async def _take(desk: Desk, who: dict[str, Any], files: list[Any]) -> list[dict[str, Any]]:
+    """Uploads staged, then each checked and stored (or refused) in a worker process."""
+    staged = [await _stage(desk, f) for f in files]
+    return [await desk.run(work.take_upload, str(path), original, who,
+                           str(desk.config_path) if desk.config_path else None,
+                           str(desk.inbox), str(desk.register_path))
+            for original, path in staged]
 
 
 async def _stage(desk: Desk, file: Any) -> tuple[str, Path]:
@@ -279,6 +290,84 @@ async def annotated(request: Request) -> Response:
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                                      "spreadsheetml.sheet",
                     headers={"Content-Disposition": work.attachment(name)})
+
+
+# --- the JSON API, for scripts: a bearer code instead of a session (no cookie, no CSRF) ----------
+
+def _bearer(request: Request) -> dict[str, Any] | None:
+    scheme, _, code = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not code:
+        return None
+    with _desk(request).register() as register:
+        return register.signed_in(code)
+
+
+def _api_error(request: Request, key: str, status: int, **params: Any) -> JSONResponse:
+    return JSONResponse({"error": key, "message": say(key, _lang(request), **params)},
+                        status_code=status)
+
+
+async def api_upload(request: Request) -> Response:
+    """``POST /api/upload`` (multipart ``file``): the validate JSON contract for the file, the
+    upload's id, where it was stored (or why it was refused) and the annotated copy's URL."""
+    who = _bearer(request)
+    if who is None:
+        return _api_error(request, "web.bad_code", 401)
+    if who["role"] != "clerk":
+        return _api_error(request, "web.clerks_only", 403)
+    async with request.form(max_files=1, max_fields=2) as form:
+        file = form.get("file")
+        if not getattr(file, "filename", None):
+            return _api_error(request, "web.no_file", 400)
+        taken = (await _take(_desk(request), who, [file]))[0]
+    contract = taken.pop("contract")
+    return JSONResponse({**contract, "upload": {
+        **taken, "refused_message": say(taken["refused"], _lang(request))
+        if taken["refused"] else None,
+        "annotated": f"/result/{taken['id']}/annotated" if taken["stored"] else None}},
+        status_code=200 if taken["refused"] is None else 422)
+
+
+async def api_status(request: Request) -> Response:
+    """``GET /api/status?period=P``: the submission matrix (a clerk's code: its branch only)."""
+    who = _bearer(request)
+    if who is None:
+        return _api_error(request, "web.bad_code", 401)
+    desk = _desk(request)
+    with desk.register() as register:
+        table = period_matrix(register, desk.config,
+                              request.query_params.get("period") or desk.period())
+    if who["role"] == "clerk":
+        table["branches"] = [b for b in table["branches"] if b["code"] == who["branch"]]
+    return JSONResponse(table)
+
+
+async def check_workbook(request: Request) -> Response:
+    """核验: an auditor (or the treasurer) uploads a generated workbook and sees verify's
+    result."""
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who["role"] == "clerk":
+        return _refuse(request, "web.auditors_only", 403)
+    desk = _desk(request)
+    async with request.form(max_files=1, max_fields=2) as form:
+        if not _csrf_ok(request, form):
+            return _refuse(request, "web.csrf", 403)
+        file = form.get("workbook")
+        if not getattr(file, "filename", None):
+            return _refuse(request, "web.no_file", 400)
+        original, path = await _stage(desk, file)
+    found = await desk.run(work.verify_upload, str(path), original,
+                           str(desk.config_path) if desk.config_path else None)
+    lang = _lang(request)
+    findings = [{"cell": f["cell"], "sheet": f["sheet"], "severity": f["severity"],
+                 "code": f["code"], **{part: f[f"{part}_{lang}"] for part in
+                                      ("title", "message", "fix")}}
+                for f in found.get("findings") or []]
+    return _page(request, "verified.html.j2", {
+        "page": "verified", **{k: v for k, v in found.items() if k not in ("findings", "cannot")},
+        "cannot": found["cannot"][lang] if found["cannot"] else None, "findings": findings})
 
 
 class _TooLarge(Exception):
@@ -352,6 +441,8 @@ def create_app(config_path: Path | None, inbox: Path, register_path: Path,
         Route("/", home), Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]), Route("/upload", upload, methods=["POST"]),
         Route("/result/{id:int}", result), Route("/result/{id:int}/annotated", annotated),
+        Route("/verify", check_workbook, methods=["POST"]),
+        Route("/api/upload", api_upload, methods=["POST"]), Route("/api/status", api_status),
         Mount("/static", StaticFiles(packages=[("toolkit.web", "static")]), name="static"),
     ], middleware=[
         Middleware(LimitUploads, limit=max_upload),

@@ -9,14 +9,15 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..atomic import atomic_path
+from ..atomic import write_new
 from ..config import load_config
-from ..findings import SPREADSHEET, FileReport, Finding
+from ..findings import SPREADSHEET, FileReport, Finding, Report
 from ..layout import col_index
 from ..messages import LANGS
 from ..read.workbook import open_book
@@ -70,15 +71,11 @@ def _refusal(report: FileReport, branch: str | None) -> str | None:
     return None
 
 
-def _stored_name(inbox: Path, branch: str, original: str) -> Path:
-    """A unique name in the inbox that still says what the clerk sent."""
+def _names(branch: str, original: str) -> Iterator[str]:
+    """Names in the inbox that still say what the clerk sent, the first free one taken."""
     stem, suffix = os.path.splitext(original)
     stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-    for n in range(1000):
-        candidate = inbox / f"{stem}_{branch}_{stamp}{f'_{n}' if n else ''}{suffix}"
-        if not candidate.exists():
-            return candidate
-    raise FileExistsError(candidate)
+    return (f"{stem}_{branch}_{stamp}{f'_{n}' if n else ''}{suffix}" for n in range(1000))
 
 
 def take_upload(staged: str, original: str, who: dict[str, Any], config_path: str | None,
@@ -95,11 +92,9 @@ def take_upload(staged: str, original: str, who: dict[str, Any], config_path: st
             report = validate_file(path, config, original)
             refused = _refusal(report, who.get("branch"))
         stored = None
-        if refused is None:
-            target = _stored_name(Path(inbox), who["branch"] or "", original)
-            with atomic_path(target) as tmp:
-                tmp.write_bytes(path.read_bytes())  # the clerk's bytes, unchanged
-            stored = target.name
+        if refused is None:  # the clerk's bytes, unchanged, under a name no other upload has
+            stored = write_new(Path(inbox), _names(who["branch"] or "", original),
+                               path.read_bytes()).name
         shown = {"findings": [_said(f) for f in report.findings],
                  "preview": _preview(path, report) if refused is None else None}
         with Register(Path(register_path)) as register:
@@ -107,7 +102,7 @@ def take_upload(staged: str, original: str, who: dict[str, Any], config_path: st
                                             json.dumps(shown, ensure_ascii=False, default=str))
         return {"id": upload, "original": original, "status": report.status,
                 "errors": report.errors, "warnings": report.warnings, "refused": refused,
-                "stored": stored}
+                "stored": stored, "contract": Report([report]).to_dict()}
     finally:
         path.unlink(missing_ok=True)
 
@@ -125,25 +120,45 @@ def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
     if report.sheet is None:
         return None
     try:
-        sheet = open_book(path).sheet(report.sheet)
+        sheet = open_book(path).head(report.sheet, PREVIEW_ROWS + 1)
     except Exception:  # the report already says why the file could not be read
         return None
     marks: dict[tuple[int, int], list[Finding]] = {}
     for f in report.findings:
         if f.cell and f.sheet == report.sheet and f.row is not None:
             marks.setdefault((f.row - 1, col_index(f.column or "A")), []).append(f)
-    rows = []
-    for r, row in enumerate(sheet.rows[:PREVIEW_ROWS]):
-        cells = []
-        for c in range(min(PREVIEW_COLUMNS, max(len(row), 1))):
-            value = row[c] if c < len(row) else None
-            at = marks.get((r, c), [])
-            cells.append({"text": "" if value is None else str(value),
-                          "severity": ("error" if any(f.severity == "error" for f in at)
-                                       else "warning") if at else None,
-                          "messages": {lang: [f.message(lang) for f in at] for lang in LANGS}})
-        rows.append(cells)
+    shown = sheet.rows[:PREVIEW_ROWS]
+    width = min(PREVIEW_COLUMNS, max((len(row) for row in shown), default=0))
+    rows = [["" if value is None else str(value) for value in (row + [None] * width)[:width]]
+            for row in shown]
+    for (r, c), at in marks.items():  # a marked cell: its text, how bad, and what is wrong
+        if r < len(rows) and c < width:
+            rows[r][c] = {"text": rows[r][c], "severity": "error" if any(
+                f.severity == "error" for f in at) else "warning",
+                "messages": {lang: [f.message(lang) for f in at] for lang in LANGS}}
     return {"sheet": report.sheet, "rows": rows, "more": len(sheet.rows) > PREVIEW_ROWS}
+
+
+def verify_upload(staged: str, original: str, config_path: str | None) -> dict[str, Any]:
+    """``unionkit verify`` of a workbook an auditor uploaded (removed afterwards): whether it
+    holds, what was checked, and each discrepancy; or why it cannot be verified at all."""
+    from ..errors import ToolkitError
+    from ..verify import verify_workbook
+
+    path = Path(staged)
+    try:
+        config = load_config(Path(config_path) if config_path else None)
+        try:
+            result = verify_workbook(path, config)
+        except ToolkitError as exc:
+            return {"original": original, "holds": False, "cannot": {
+                lang: exc.message(lang) for lang in LANGS}}
+        errors = [f for f in result.findings if f.severity == "error"]
+        return {"original": original, "holds": not errors, "period": result.period,
+                "sha256": result.sha256, "counts": result.counts, "cannot": None,
+                "findings": [_said(f) for f in result.findings]}
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def annotated_copy(stored: str, original: str, config_path: str | None,
