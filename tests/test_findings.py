@@ -27,3 +27,19 @@ def test_every_message_formats_with_its_example():
         assert "{" not in f.message("zh") and "{" not in f.message("en")
         assert f.fix("zh") and f.fix("en")
         assert code.severity in ("error", "warning", "info")
+
+
+def test_every_code_has_a_title_of_its_own_that_reads_back():
+    """The workbook shows a code's title (问题类型) and verify reads it back: titles are unique
+    in each language, hold no space (a ``more_errors`` message lists them between spaces) and
+    not the 状态 cell's separator."""
+    from toolkit.findings import STATUS_JOIN, catalog, code_titled, row_status, status_codes
+
+    entries = catalog().values()
+    assert len({e.title for e in entries}) == len({e.title_en for e in entries}) == len(entries)
+    for entry in entries:
+        assert entry.title and entry.title_en and " " not in entry.title
+        assert STATUS_JOIN not in entry.title and code_titled(entry.title) == entry.code
+    both = row_status(["id_format", "id_checksum"])
+    assert both == "身份证号格式错误；身份证号校验位错误"
+    assert status_codes(both) == ["id_format", "id_checksum"] and status_codes("通过") == []

@@ -263,3 +263,28 @@ def test_the_treasurer_sees_whom_to_chase_with_the_last_preparer_and_the_codes(d
     assert len(chase) == 10 and [g["role"] for g in home["codes"]] == ["clerk", "treasurer"]
     assert all("code" not in g and "code_sha256" not in g for g in home["codes"])
     assert "催报" in client.get("/").text
+
+
+def test_a_file_that_kills_its_worker_is_refused_and_the_desk_goes_on(desk, monkeypatch):
+    """A reader that aborts its process (a native crash) breaks the worker pool: the upload is
+    refused as unreadable and the next one is checked in a new pool."""
+    import toolkit.web.work as work
+
+    client, inbox, _, codes = desk
+    _sign_in(client, codes["clerk"])
+    app_desk = client.app.state.desk
+    real = app_desk.run
+    calls = []
+
+    async def dying(function, *args):
+        calls.append(function)
+        if len(calls) == 1:
+            from concurrent.futures.process import BrokenProcessPool
+            raise BrokenProcessPool("a worker died")
+        return await real(function, *args)
+    monkeypatch.setattr(app_desk, "run", dying)
+    first = _send(client, FH01_DUES, json=True).json()["uploads"][0]
+    assert first["refused"] == "web.refused_unreadable" and first["stored"] is None
+    second = _send(client, FH01_DUES, json=True).json()["uploads"][0]
+    assert second["refused"] is None and len(list(inbox.iterdir())) == 1
+    assert calls == [work.take_upload, work.take_upload]

@@ -622,6 +622,8 @@ def serve(inbox: Path, host: str, port: int, max_upload: int, workers: int | Non
         raise ToolkitError("inbox_missing", path=inbox)
     if workers is not None and workers < 1:
         raise ToolkitError("workers_positive")
+    if max_upload < 1:
+        raise ToolkitError("max_upload_positive")
     config = _config(config_path, lang)
     app = create_app(config_path, inbox, register_path or default_path(config),
                      max_upload * 1024 * 1024, workers or default_workers())

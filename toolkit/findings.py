@@ -58,16 +58,21 @@ def code_titled(words: str) -> str | None:
 STATUS_JOIN = "；"
 
 
-def row_status(codes: Iterable[str]) -> str:
-    """A detail row's 状态: the titles of its error codes, or the word for a row with none."""
+@cache
+def _row_ok() -> str:
     from .messages import say
 
-    return STATUS_JOIN.join(map(title, codes)) or say("status.ok", "zh")
+    return say("status.ok", "zh")
+
+
+def row_status(codes: Iterable[str]) -> str:
+    """A detail row's 状态: the titles of its error codes, or the word for a row with none."""
+    return STATUS_JOIN.join(map(title, codes)) or _row_ok()
 
 
 def status_codes(status: str) -> list[str | None]:
     """The codes a 状态 cell names (None for words that name none); [] for a row with none."""
-    if status in ("", row_status(())):
+    if status in ("", _row_ok()):
         return []
     return [code_titled(words) for words in status.split(STATUS_JOIN)]
 

@@ -340,7 +340,7 @@ def _error_codes(sheet: SheetData | None) -> ListedCodes:
             listed.rows[(text(cells[0]), int(digits))].append(_code_of(text(cells[4])))
         elif text(cells[4]) == title(MORE[ERROR]):
             listed.capped[text(cells[0])].update(
-                code for words in text(cells[5]).replace("（", " ").split()
+                code for words in text(cells[5]).replace("（", " ").replace("）", " ").split()
                 if (code := code_titled(words)) is not None)
     return listed
 

@@ -18,6 +18,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ class Desk:
         record uploads open their own."""
         assert self.reader is not None
         return contextlib.nullcontext(self.reader)
+
+    def renew_pool(self) -> None:
+        """A new pool after a worker died (the old one is broken for every later task)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = ProcessPoolExecutor(self.workers)
 
     async def run(self, function: Any, *args: Any) -> Any:
         """A library call in a worker process (the event loop only waits for it)."""
@@ -228,12 +235,21 @@ def _without_contract(upload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _take(desk: Desk, who: dict[str, Any], files: list[Any]) -> list[dict[str, Any]]:
-    """Uploads staged, then each checked and stored (or refused) in a worker process."""
+    """Uploads staged, then each checked and stored (or refused) in a worker process. A file
+    that kills its worker (a crash in native code) is refused as unreadable, and the desk
+    goes on with a new pool: one hostile file never stops the other clerks' uploads."""
     staged = [await _stage(desk, f) for f in files]
-    return [await desk.run(work.take_upload, str(path), original, who,
-                           str(desk.config_path) if desk.config_path else None,
-                           str(desk.inbox), str(desk.register_path))
-            for original, path in staged]
+    taken = []
+    for original, path in staged:
+        try:
+            taken.append(await desk.run(work.take_upload, str(path), original, who,
+                                        str(desk.config_path) if desk.config_path else None,
+                                        str(desk.inbox), str(desk.register_path)))
+        except BrokenProcessPool:
+            desk.renew_pool()
+            path.unlink(missing_ok=True)
+            taken.append(work.refused_outright(original, who, str(desk.register_path)))
+    return taken
 
 
 async def _stage(desk: Desk, file: Any) -> tuple[str, Path]:

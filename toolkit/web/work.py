@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from ..atomic import write_new
 from ..config import load_config
-from ..findings import SPREADSHEET, FileReport, Finding, Report
+from ..findings import SPREADSHEET, FileReport, Finding, Report, finding
 from ..layout import col_index
 from ..messages import LANGS
 from ..read.workbook import open_book
@@ -112,6 +112,22 @@ def _said(f: Finding) -> dict[str, Any]:
     return {"sheet": f.sheet, "cell": f.cell, "severity": f.severity, "code": f.code,
             **{f"{part}_{lang}": getattr(f, part)(lang) for part in ("title", "message", "fix")
                for lang in LANGS}}
+
+
+def refused_outright(original: str, who: dict[str, Any], register_path: str) -> dict[str, Any]:
+    """The record of an upload whose worker died reading it: refused as unreadable."""
+    report = FileReport(original, unreadable=True)
+    report.findings.append(finding("file_corrupt", original,
+                                   detail="the reader's process died reading it"))
+    shown = json.dumps({"findings": [_said(f) for f in report.findings], "preview": None},
+                       ensure_ascii=False)
+    with Register(Path(register_path)) as register:
+        upload = register.record_upload(report, who, original, None,
+                                        "web.refused_unreadable", shown)
+    return {"id": upload, "original": original, "status": report.status,
+            "errors": report.errors, "warnings": report.warnings,
+            "refused": "web.refused_unreadable", "stored": None,
+            "contract": Report([report]).to_dict()}
 
 
 def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
