@@ -46,7 +46,6 @@ MAX_FAILURES, FAILURE_WINDOW = 5, 300.0
 #: How long a session lasts without signing in again.
 SESSION_SECONDS = 8 * 3600
 
-_HERE = Path(__file__).parent
 _PAGES = jinja2.Environment(loader=jinja2.PackageLoader("toolkit.web", "templates"),
                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
