@@ -827,3 +827,15 @@ def test_rows_and_columns_hidden_from_a_reader_are_named(tmp_path, sheet, hide, 
     book.save(out)
     found = {(f.code, f.sheet, f.cell) for f in verify_workbook(out, config()).findings}
     assert (code, sheet, cell) in found
+
+
+@pytest.mark.parametrize("heads", [("工作表", "单元格", "级别", "问题类型"),
+                                   ("工作表", "单元格", "级别", "代码"),
+                                   ("Sheet", "Cell", "Severity", "Kind")])
+def test_an_annotated_copy_old_or_new_is_never_a_submission(tmp_path, heads):
+    """Copies made before the 问题类型 column was named (代码) are unionkit's own too."""
+    book = openpyxl.Workbook()
+    book.active.title = "问题清单"
+    book.active.append([*heads, "问题", "怎么改"])
+    book.save(tmp_path / "名册.批注.xlsx")
+    assert codes(validate_file(tmp_path / "名册.批注.xlsx", config())) == ["own_output"]
