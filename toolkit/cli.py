@@ -154,10 +154,13 @@ class LocalizedGroup(Localized, click.Group):
                                     for name, cmd in commands])
 
 
-def command(examples: str) -> Callable[[Callable[..., Any]], click.Command]:
-    """A unionkit command: localized help (:class:`Localized`), --lang, and its examples."""
+def command(examples: str, name: str | None = None, group: click.Group | None = None
+            ) -> Callable[[Callable[..., Any]], click.Command]:
+    """A unionkit command (of ``group``, default the top one): localized help
+    (:class:`Localized`), --lang, and its examples."""
     def decorate(function: Callable[..., Any]) -> click.Command:
-        return cli.command(cls=Localized, examples=examples)(lang_option(function))
+        return (group or cli).command(name, cls=Localized, examples=examples)(
+            lang_option(function))
     return decorate
 
 
@@ -643,14 +646,7 @@ def access(lang: str) -> None:
     """Manage the desk's sign-in codes."""
 
 
-def _access_command(examples: str, name: str | None = None
-                    ) -> Callable[[Callable[..., Any]], click.Command]:
-    def decorate(function: Callable[..., Any]) -> click.Command:
-        return access.command(name, cls=Localized, examples=examples)(lang_option(function))
-    return decorate
-
-
-@_access_command("""  unionkit access add --role clerk --branch FH01 --label 张三""")
+@command("""  unionkit access add --role clerk --branch FH01 --label 张三""", group=access)
 @click.option("--role", type=click.Choice(["clerk", "treasurer", "auditor"]), required=True)
 @click.option("--branch", "access_branch")
 @click.option("--label", default="")
@@ -671,7 +667,7 @@ def add(role: str, access_branch: str | None, label: str, url: str, lang: str,
     return EXIT_OK
 
 
-@_access_command("""  unionkit access list""", "list")
+@command("""  unionkit access list""", "list", group=access)
 @config_option
 @register_option
 @handles_errors
@@ -690,7 +686,7 @@ def list_(lang: str, config_path: Path | None, register_path: Path | None) -> in
     return EXIT_OK
 
 
-@_access_command("""  unionkit access revoke 3""")
+@command("""  unionkit access revoke 3""", group=access)
 @click.argument("access_id", type=int)
 @config_option
 @register_option

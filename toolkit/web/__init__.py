@@ -33,6 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..config import FederationConfig, load_config
+from ..consolidate import previous_month
 from ..messages import LANGS, say, words
 from ..register import Register, chase_list, period_matrix
 from ..render.text import STATUS, TEMPLATE_TITLES
@@ -88,8 +89,7 @@ class Desk:
             periods = register.periods()
         if periods:
             return periods[-1]
-        today = date.today()
-        return f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+        return previous_month(f"{date.today():%Y-%m}")
 
     def blocked(self, client: str) -> bool:
         recent = self.failures[client]

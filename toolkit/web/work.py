@@ -97,12 +97,7 @@ def take_upload(staged: str, original: str, who: dict[str, Any], config_path: st
                                path.read_bytes()).name
         shown = {"findings": [_said(f) for f in report.findings],
                  "preview": _preview(path, report) if refused is None else None}
-        with Register(Path(register_path)) as register:
-            upload = register.record_upload(report, who, original, stored, refused,
-                                            json.dumps(shown, ensure_ascii=False, default=str))
-        return {"id": upload, "original": original, "status": report.status,
-                "errors": report.errors, "warnings": report.warnings, "refused": refused,
-                "stored": stored, "contract": Report([report]).to_dict()}
+        return _recorded(register_path, report, who, original, stored, refused, shown)
     finally:
         path.unlink(missing_ok=True)
 
@@ -119,15 +114,19 @@ def refused_outright(original: str, who: dict[str, Any], register_path: str) -> 
     report = FileReport(original, unreadable=True)
     report.findings.append(finding("file_corrupt", original,
                                    detail="the reader's process died reading it"))
-    shown = json.dumps({"findings": [_said(f) for f in report.findings], "preview": None},
-                       ensure_ascii=False)
+    return _recorded(register_path, report, who, original, None, "web.refused_unreadable",
+                     {"findings": [_said(f) for f in report.findings], "preview": None})
+
+
+def _recorded(register_path: str, report: FileReport, who: dict[str, Any], original: str,
+              stored: str | None, refused: str | None, shown: dict[str, Any]) -> dict[str, Any]:
+    """An upload recorded in the register, and what the desk answers about it."""
     with Register(Path(register_path)) as register:
-        upload = register.record_upload(report, who, original, None,
-                                        "web.refused_unreadable", shown)
+        upload = register.record_upload(report, who, original, stored, refused,
+                                        json.dumps(shown, ensure_ascii=False, default=str))
     return {"id": upload, "original": original, "status": report.status,
-            "errors": report.errors, "warnings": report.warnings,
-            "refused": "web.refused_unreadable", "stored": None,
-            "contract": Report([report]).to_dict()}
+            "errors": report.errors, "warnings": report.warnings, "refused": refused,
+            "stored": stored, "contract": Report([report]).to_dict()}
 
 
 def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
@@ -169,8 +168,7 @@ def verify_upload(staged: str, original: str, config_path: str | None) -> dict[s
         except ToolkitError as exc:
             return {"original": original, "holds": False, "cannot": {
                 lang: exc.message(lang) for lang in LANGS}}
-        errors = [f for f in result.findings if f.severity == "error"]
-        return {"original": original, "holds": not errors, "period": result.period,
+        return {"original": original, "holds": result.errors == 0, "period": result.period,
                 "sha256": result.sha256, "counts": result.counts, "cannot": None,
                 "findings": [_said(f) for f in result.findings]}
     finally:
