@@ -10,7 +10,7 @@ import shutil
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import INBOX, SAMPLE
+from tests.conftest import CORPUS, INBOX, SAMPLE
 from toolkit.register import Register
 from toolkit.web import create_app
 
@@ -95,12 +95,15 @@ def test_an_upload_is_stored_checked_recorded_and_shown_with_its_marks(desk):
     shown = client.get(reply.headers["location"] + "?format=json").json()
     assert shown["stored"] == stored[0].name and shown["refused"] is None
     assert shown["preview"]["rows"] and shown["status"] in ("ok", "warnings", "errors")
+    texts = [c if isinstance(c, str) else c["text"] for r in shown["preview"]["rows"] for c in r]
+    assert "1" in texts and "1.0" not in texts  # 序号 as the clerk typed it
     copy = client.get(reply.headers["location"] + "/annotated")
     assert copy.status_code == 200 and copy.content[:2] == b"PK"
     assert "filename*=UTF-8''" in copy.headers["content-disposition"]
     with Register(db) as register:
         assert register.uploads("FH01")[0]["stored"] == stored[0].name
-        assert [f["branch"] for f in register.current_files("2026-10")] == ["FH01"]
+        current = register.current_files("2026-10")
+        assert [(f["branch"], f["path"]) for f in current] == [("FH01", str(stored[0].resolve()))]
     history = client.get("/?format=json").json()
     assert history["uploads"][0]["original"] == FH01_DUES.name
 
@@ -288,3 +291,16 @@ def test_a_file_that_kills_its_worker_is_refused_and_the_desk_goes_on(desk, monk
     second = _send(client, FH01_DUES, json=True).json()["uploads"][0]
     assert second["refused"] is None and len(list(inbox.iterdir())) == 1
     assert calls == [work.take_upload, work.take_upload]
+
+
+@pytest.mark.skipif(not (CORPUS / "qax-os+excelize" / "encryptAES.xlsx").exists(),
+                    reason="shared/corpus is not beside the project")
+def test_a_password_protected_file_is_refused_with_what_to_do(desk):
+    client, inbox, _, codes = desk
+    _sign_in(client, codes["clerk"])
+    locked = CORPUS / "qax-os+excelize" / "encryptAES.xlsx"
+    reply = _send(client, locked, json=True).json()["uploads"][0]
+    assert reply["refused"] == "web.refused_unreadable" and reply["stored"] is None
+    page = client.get(f"/result/{reply['id']}").text
+    assert "文件有密码" in page and "取消文件密码" in page  # what, and how to fix it
+    assert list(inbox.iterdir()) == []

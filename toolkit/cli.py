@@ -14,11 +14,9 @@ import difflib
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from functools import partial, wraps
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +24,11 @@ import click
 from click.core import ParameterSource
 
 from . import __version__
-from .atomic import atomic_path, live, remove_live
+from .atomic import atomic_path, remove_live
 from .config import FederationConfig, config_fingerprint, load_config
 from .errors import ToolkitError
 from .messages import LANGS, catalog, default_lang, say
-from .outputs import check_outputs, workbook_path
+from .outputs import check_outputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -434,86 +432,34 @@ def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | Non
     per-branch subtotals, 问题清单, 未报送 and 来源清单 (SHA-256 of every input). Exit 0 when no
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
-    from .audit import growing_arrears, welfare_to_date
-    from .consolidate import check_continuity, sent_earlier
-    from .consolidate import consolidate as run
-    from .consolidate.workbook import write_json, write_workbook
-    from .parallel import executor_for
-    from .spool import RUN_PREFIX, Spool, sweep_stale
+    from .consolidate.close import close_period
 
-    if not inbox.exists():
-        raise ToolkitError("path_not_found", path=inbox)
-    out = workbook_path(out)
     config = _config(config_path, lang)
     with ExitStack() as stack:
         register = _register(register_path, config, no_register)
-        check_outputs([inbox], {"--out": out, "--json": json_out,
-                                "--register": register.path if register else None})
         if register is not None:
             stack.enter_context(register)
-            register.ready_to_record()  # read-only or held by another run: say so now
-        sweep_stale()  # what a killed run left behind a day ago
-        work = stack.enter_context(live(stack.enter_context(
-            tempfile.TemporaryDirectory(prefix=RUN_PREFIX))))
-        executor = stack.enter_context(executor_for(workers, dask_address))
-        result = run(inbox, config, period, executor, Spool(work),
-                     stack.enter_context(_progress(say("say.progress_consolidate", lang))))
-        if period is None:
-            _note(say("say.period_chosen", lang, period=result.period))
-        history = register.history_before(result.period) if register else {}
-        check_continuity(result, history)
-        if register is not None:
-            sent_earlier(result, register.sent_in_year(result.period[:4]))
-        errors, _ = result.counts()
-        if strict and result.used_errors():
-            _note(say("say.strict_refused", lang, errors=result.used_errors()))
-            return EXIT_FINDINGS
-        options = {"period": result.period, "strict": strict,
-                   "config": config_fingerprint(config_path)}
-        result.audit += growing_arrears(history, result) + welfare_to_date(history, result, config)
-        digest = _write_and_record(partial(write_workbook, result, config, out, options,
-                                           trend=history),
-                                   partial(register.record_consolidation, result,
-                                           str(inbox.resolve()), options, str(out))
-                                   if register is not None else None, out)
-    if json_out is not None:
-        write_json(result, digest, json_out)
+        closed = close_period(
+            inbox, out, config, fingerprint=config_fingerprint(config_path), period=period,
+            register=register, workers=workers, dask=dask_address, strict=strict,
+            json_out=json_out,
+            progress=stack.enter_context(_progress(say("say.progress_consolidate", lang))))
+    result = closed.result
+    if period is None:
+        _note(say("say.period_chosen", lang, period=result.period))
+    if closed.digest is None:
+        _note(say("say.strict_refused", lang, errors=result.used_errors()))
+        return EXIT_FINDINGS
     apart = result.unattributed()[0]
-    click.echo(say("say.consolidated", lang, out=out, files=len(result.chosen),
-                   missing=len(result.missing), superseded=len(result.superseded), errors=errors,
+    click.echo(say("say.consolidated", lang, out=closed.out, files=len(result.chosen),
+                   missing=len(result.missing), superseded=len(result.superseded),
+                   errors=closed.errors,
                    apart=say("say.consolidated_apart", lang, count=apart) if apart else ""))
     chase = {b.code for b, _ in result.missing}
-    _note(say("next.consolidate", lang, out=out, missing=say(
+    _note(say("next.consolidate", lang, out=closed.out, missing=say(
         "next.consolidate_missing", lang, count=len(chase), reports=len(result.missing))
         if chase else ""))
-    return EXIT_FINDINGS if errors else EXIT_OK
-
-
-def _write_and_record(write: Callable[[], str],
-                      record: Callable[[Callable[[], tuple[str, str]]], int] | None,
-                      out: Path) -> str:
-    """Write the workbook while a helper thread records the run in the register (its SQL runs
-    beside the writer's compression, which both leave the interpreter for); returns the data
-    digest. The register's transaction waits for the workbook and rolls back if it fails."""
-    from .integrity import file_sha256
-
-    if record is None:
-        return write()
-    written: Future[str] = Future()
-
-    def sealed() -> tuple[str, str]:
-        digest = written.result()
-        return file_sha256(out), digest
-
-    with ThreadPoolExecutor(1) as helper:
-        recorded = helper.submit(record, sealed)
-        try:
-            written.set_result(write())
-        except BaseException as exc:
-            written.set_exception(exc)
-            raise
-        recorded.result()
-    return written.result()
+    return EXIT_FINDINGS if closed.errors else EXIT_OK
 
 
 @command("""  unionkit verify out/2026-10.xlsx
@@ -601,40 +547,71 @@ def status(period: str | None, fmt: str, lang: str, config_path: Path | None,
     return EXIT_OK
 
 
-@command("""  unionkit serve --config federation.toml --inbox inbox
+@command("""  unionkit serve --config sample_data/federation.toml --demo
+  unionkit serve --config federation.toml --inbox inbox
   unionkit serve --config federation.toml --inbox inbox --host 0.0.0.0 --port 8080""")
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--demo", is_flag=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--max-upload", "max_upload", type=int, default=20, show_default=True,
               metavar="MB")
 @click.option("--workers", type=int, metavar="N")
+@click.option("--secure-cookies", "secure_cookies", is_flag=True)
 @config_option
 @register_option
 @handles_errors
-def serve(inbox: Path, host: str, port: int, max_upload: int, workers: int | None, lang: str,
-          config_path: Path | None, register_path: Path | None) -> int:
+def serve(inbox: Path | None, demo: bool, host: str, port: int, max_upload: int,
+          workers: int | None, secure_cookies: bool, lang: str, config_path: Path | None,
+          register_path: Path | None) -> int:
     """Start the report desk: clerks upload and see their findings at once."""
     import uvicorn
 
     from .parallel import default_workers
     from .register import default_path
     from .web import create_app
+    from .web.demo import demo_inbox, prepare_demo
 
-    if not inbox.is_dir():
-        raise ToolkitError("inbox_missing", path=inbox)
     if workers is not None and workers < 1:
         raise ToolkitError("workers_positive")
     if max_upload < 1:
         raise ToolkitError("max_upload_positive")
     config = _config(config_path, lang)
-    app = create_app(config_path, inbox, register_path or default_path(config),
-                     max_upload * 1024 * 1024, workers or default_workers())
+    register_path = register_path or default_path(config)
+    url = f"http://{host}:{port}/"
+    if demo:
+        inbox = inbox or demo_inbox(register_path)
+        for role, branch, code in prepare_demo(config, inbox, register_path):
+            click.echo(say("say.demo_code", lang, role=say(f"web.role_{role}", lang),
+                           branch=f" {branch}" if branch else "", code=code,
+                           link=f"{url}login?code={code}"))
+    elif inbox is None:
+        raise ToolkitError("serve_inbox")
+    if not inbox.is_dir():
+        raise ToolkitError("inbox_missing", path=inbox)
+    _check_port(host, port)
+    app = create_app(config_path, inbox, register_path, max_upload * 1024 * 1024,
+                     workers or default_workers(), https_only=secure_cookies)
     if host not in ("127.0.0.1", "localhost", "::1"):
         _note(say("say.serve_exposed", lang, host=host))
-    _note(say("say.serve_started", lang, url=f"http://{host}:{port}/"))
+    _note(say("say.serve_started", lang, url=url))
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return EXIT_OK
+
+
+def _check_port(host: str, port: int) -> None:
+    """Say now, in the user's language, when the desk could not listen at host:port (a port
+    another program holds, a host this machine is not): Uvicorn would log it and exit."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise ToolkitError("serve_cannot_listen", host=host, port=port, detail=exc) from exc
 
 
 @cli.group(cls=LocalizedGroup, examples="""  unionkit access add --role clerk --branch FH01 --label 张三

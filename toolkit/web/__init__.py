@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 import shutil
 import time
@@ -19,7 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -47,6 +48,12 @@ MAX_FAILURES, FAILURE_WINDOW = 5, 300.0
 #: How long a session lasts without signing in again.
 SESSION_SECONDS = 8 * 3600
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: A close's id: when it started and a random part (and so its folder's name).
+_JOB = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
+#: How often a close's page refreshes itself while the close runs, and the matrix its slots.
+REFRESH_SECONDS, LIVE_SECONDS = 2, 5
+
 _PAGES = jinja2.Environment(loader=jinja2.PackageLoader("toolkit.web", "templates"),
                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -61,7 +68,13 @@ class Desk:
         self.config: FederationConfig = load_config(config_path)
         self.max_upload, self.workers = max_upload, workers
         self.staging = register_path.parent / ".unionkit-uploads"
+        #: The closes run from the desk, one folder each (its state, workbook and report).
+        self.closes = register_path.parent / "desk-closes"
         self.pool: ProcessPoolExecutor | None = None
+        #: The pool a close runs in: one at a time, apart from the uploads' pool so a close
+        #: never makes a clerk wait for a worker.
+        self.closer: ProcessPoolExecutor | None = None
+        self.running: dict[str, asyncio.Task[None]] = {}
         self.reader: Register | None = None
         self.failures: dict[str, deque[float]] = defaultdict(deque)
 
@@ -82,6 +95,18 @@ class Desk:
         """A library call in a worker process (the event loop only waits for it)."""
         assert self.pool is not None
         return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    def close_folder(self, job: str) -> Path | None:
+        """The folder of close ``job`` (None for a name no close could have)."""
+        return self.closes / job if _JOB.fullmatch(job) else None
+
+    def closed(self) -> list[dict[str, Any]]:
+        """Every close the desk ran, the latest first."""
+        if not self.closes.is_dir():
+            return []
+        found = (work.job_state(folder) for folder in sorted(self.closes.iterdir(), reverse=True)
+                 if _JOB.fullmatch(folder.name))
+        return [state for state in found if state is not None]
 
     def period(self) -> str:
         """The period the desk shows: the latest the register knows, else last month."""
@@ -156,8 +181,9 @@ async def login(request: Request) -> Response:
     _fresh_csrf(request)
     if request.query_params.get("lang") in LANGS:
         request.session["lang"] = request.query_params["lang"]
-    if request.method == "GET":
-        return _page(request, "login.html.j2", {"page": "login"})
+    if request.method == "GET":  # a sign-in link fills the code in; signing in is a POST
+        return _page(request, "login.html.j2", {
+            "page": "login", "code": request.query_params.get("code", "")[:64]})
     desk, client = _desk(request), request.client.host if request.client else "-"
     form = await request.form()
     if not _csrf_ok(request, form):
@@ -189,18 +215,21 @@ async def home(request: Request) -> Response:
     if who is None:
         return RedirectResponse("/login", status_code=303)
     desk = _desk(request)
-    period = desk.period()
+    period = request.query_params.get("period", "")[:16] or desk.period()
     with desk.register() as register:
         matrix = period_matrix(register, desk.config, period)
         uploads = register.uploads(who["branch"]) if who["role"] == "clerk" else []
         chase = chase_list(register, desk.config, matrix) if who["role"] != "clerk" else []
         codes = register.grants() if who["role"] == "treasurer" else []
+    closes = [_shown_close(c, _lang(request)) for c in desk.closed()[:10]] \
+        if who["role"] != "clerk" else []
     branches = [b for b in matrix["branches"]
                 if who["role"] != "clerk" or b["code"] == who["branch"]]
     return _page(request, "home.html.j2", {
         "page": "home", "role": who["role"], "branch": who["branch"], "period": period,
         "templates": list(TEMPLATE_IDS), "branches": branches,
-        "uploads": [_shown_upload(u) for u in uploads[:50]], "chase": chase, "codes": codes})
+        "uploads": [_shown_upload(u) for u in uploads[:50]], "chase": chase, "codes": codes,
+        "closes": closes, "closing": next(iter(desk.running), None), "refresh": LIVE_SECONDS})
 
 
 def _shown_upload(upload: dict[str, Any]) -> dict[str, Any]:
@@ -302,9 +331,7 @@ async def annotated(request: Request) -> Response:
                                 shown["original"],
                                 str(desk.config_path) if desk.config_path else None,
                                 _lang(request))
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
-                                     "spreadsheetml.sheet",
-                    headers={"Content-Disposition": work.attachment(name)})
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": work.attachment(name)})
 
 
 # --- the JSON API, for scripts: a bearer code instead of a session (no cookie, no CSRF) ----------
@@ -385,6 +412,163 @@ async def check_workbook(request: Request) -> Response:
         "cannot": found["cannot"][lang] if found["cannot"] else None, "findings": findings})
 
 
+# --- the period close: the treasurer starts it; the treasurer and auditors follow it and
+# download what it made ------------------------------------------------------------------------
+
+def _start_close(desk: Desk, who: dict[str, Any], period: str | None,
+                 strict: bool) -> tuple[str, bool]:
+    """(the close's id, whether it was started now): one close at a time, so while one runs
+    asking again answers the running one."""
+    if desk.running:
+        return next(iter(desk.running)), False
+    job = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    folder = desk.closes / job
+    folder.mkdir(parents=True)
+    work.write_state(folder, id=job, state="running", stage="reading", done=0, total=0,
+                     started=datetime.now().isoformat(timespec="seconds"), asked=period,
+                     strict=strict, by=who["role"])
+    desk.running[job] = asyncio.create_task(_closing(desk, job, folder, period, strict))
+    return job, True
+
+
+async def _closing(desk: Desk, job: str, folder: Path, period: str | None,
+                   strict: bool) -> None:
+    """A close in the closer's process; a crash of that process, or a bug in unionkit, is
+    the close's failed state and the desk goes on."""
+    assert desk.closer is not None
+    try:
+        await asyncio.get_running_loop().run_in_executor(
+            desk.closer, work.close, str(folder), str(desk.inbox),
+            str(desk.config_path) if desk.config_path else None, str(desk.register_path),
+            period, strict)
+    except BrokenProcessPool:
+        desk.closer = ProcessPoolExecutor(1)
+        _failed(folder, "web.close_crashed")
+    except Exception:  # a bug in unionkit: said on the close's page, never a traceback
+        _failed(folder, "web.close_internal")
+    finally:
+        desk.running.pop(job, None)
+
+
+def _failed(folder: Path, key: str) -> None:
+    work.write_state(folder, state="failed", stage="done",
+                     finished=datetime.now().isoformat(timespec="seconds"),
+                     failed={lang: say(key, lang) for lang in LANGS})
+
+
+def _shown_close(state: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A close as its page and the API show it: its state, progress, figures and downloads."""
+    done = state["state"] == "done"
+    base = f"/consolidations/{state['id']}"
+    return {**{k: v for k, v in state.items() if k != "failed"},
+            "failed": state["failed"][lang] if state.get("failed") else None,
+            "percent": int(100 * state["done"] / state["total"]) if state.get("total") else 0,
+            "workbook": f"{base}/workbook" if done else None,
+            "report": f"{base}/report" if state["state"] in ("done", "refused") else None}
+
+
+def _visible_close(request: Request) -> tuple[Path, dict[str, Any]] | Response:
+    """The close a page asks for, with its state, when the signed-in access may see it (the
+    treasurer and auditors); else the page that says why not."""
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who["role"] == "clerk":
+        return _refuse(request, "web.auditors_only", 403)
+    folder = _desk(request).close_folder(request.path_params["id"])
+    state = work.job_state(folder) if folder is not None else None
+    if folder is None or state is None:
+        return _refuse(request, "web.not_found", 404)
+    return folder, state
+
+
+async def consolidate_page(request: Request) -> Response:
+    """``POST /consolidate``: the treasurer's 汇总 button (the period, or the latest)."""
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/login", status_code=303)
+    if who["role"] != "treasurer":
+        return _refuse(request, "web.treasurer_only", 403)
+    form = await request.form()
+    if not _csrf_ok(request, form):
+        return _refuse(request, "web.csrf", 403)
+    job, _ = _start_close(_desk(request), who, str(form.get("period") or "").strip() or None,
+                          bool(form.get("strict")))
+    return RedirectResponse(f"/consolidations/{job}", status_code=303)
+
+
+async def close_page(request: Request) -> Response:
+    """A close's page: its progress while it runs (the page refreshes itself), then its
+    figures and the workbook and report to download."""
+    found = _visible_close(request)
+    if isinstance(found, Response):
+        return found
+    shown = _shown_close(found[1], _lang(request))
+    return _page(request, "close.html.j2", {"page": "close", **shown,
+                                            "refresh": REFRESH_SECONDS
+                                            if shown["state"] == "running" else None})
+
+
+async def close_download(request: Request) -> Response:
+    """A close's workbook or HTML report (the treasurer and auditors; a session or a code)."""
+    found = _visible_close(request)
+    if isinstance(found, Response):
+        return found
+    (folder, state), lang = found, _lang(request)
+    shown, what = _shown_close(state, lang), request.path_params["what"]
+    if what not in ("workbook", "report") or shown[what] is None:
+        return _refuse(request, "web.not_found", 404)
+    if what == "report":  # shown in the browser; its own styles only, never a script
+        return FileResponse(folder / work.report_name(lang), media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy":
+                                     "default-src 'none'; style-src 'unsafe-inline'",
+                                     "X-Content-Type-Options": "nosniff"})
+    return FileResponse(folder / work.WORKBOOK, media_type=XLSX, headers={
+        "Content-Disposition": work.attachment(say("web.workbook_name", lang,
+                                                   period=state["period"]))})
+
+
+async def api_consolidate(request: Request) -> Response:
+    """``POST /api/consolidate`` (form or JSON ``period``, ``strict``; the treasurer's code):
+    202 and the close's URL; 409 and the running close's URL while another runs."""
+    who = _bearer(request)
+    if who is None:
+        return _api_error(request, "web.bad_code", 401)
+    if who["role"] != "treasurer":
+        return _api_error(request, "web.treasurer_only", 403)
+    asked = await _asked(request)
+    job, started = _start_close(_desk(request), who,
+                                str(asked.get("period") or "").strip() or None,
+                                str(asked.get("strict", "")).lower() in ("1", "true", "on"))
+    return JSONResponse({"id": job, "url": f"/api/consolidations/{job}", "started": started},
+                        status_code=202 if started else 409)
+
+
+async def _asked(request: Request) -> dict[str, Any]:
+    """A request's fields, sent as JSON or as a form (anything else: none)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return dict(await request.form())
+    try:
+        asked = await request.json()
+    except ValueError:
+        return {}
+    return asked if isinstance(asked, dict) else {}
+
+
+async def api_close(request: Request) -> Response:
+    """``GET /api/consolidations/ID``: a close's state, progress, figures and downloads."""
+    who = _bearer(request)
+    if who is None:
+        return _api_error(request, "web.bad_code", 401)
+    if who["role"] == "clerk":
+        return _api_error(request, "web.auditors_only", 403)
+    folder = _desk(request).close_folder(request.path_params["id"])
+    state = work.job_state(folder) if folder is not None else None
+    if state is None:
+        return _api_error(request, "web.not_found", 404)
+    return JSONResponse(_shown_close(state, _lang(request)))
+
+
 class _TooLarge(Exception):
     pass
 
@@ -437,19 +621,27 @@ class LimitUploads:
 
 def create_app(config_path: Path | None, inbox: Path, register_path: Path,
                max_upload: int = MAX_UPLOAD, workers: int = 1,
-               secret: str | None = None) -> Starlette:
-    """The web desk over one federation's configuration, inbox and register."""
+               secret: str | None = None, https_only: bool = False) -> Starlette:
+    """The web desk over one federation's configuration, inbox and register
+    (``https_only``: the session cookie only over HTTPS, behind a TLS reverse proxy)."""
     desk = Desk(config_path, Path(inbox), Path(register_path), max_upload, workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         desk.pool = ProcessPoolExecutor(desk.workers)
+        desk.closer = ProcessPoolExecutor(1)
         desk.reader = Register(desk.register_path)
+        for state in desk.closed():  # a close the desk was stopped in the middle of
+            if state["state"] == "running":
+                _failed(desk.closes / state["id"], "web.close_interrupted")
         try:
             yield
         finally:
+            for task in desk.running.values():
+                task.cancel()
             desk.reader.db.close()
             desk.pool.shutdown(cancel_futures=True)
+            desk.closer.shutdown(cancel_futures=True)
             shutil.rmtree(desk.staging, ignore_errors=True)
 
     app = Starlette(routes=[
@@ -457,13 +649,18 @@ def create_app(config_path: Path | None, inbox: Path, register_path: Path,
         Route("/logout", logout, methods=["POST"]), Route("/upload", upload, methods=["POST"]),
         Route("/result/{id:int}", result), Route("/result/{id:int}/annotated", annotated),
         Route("/verify", check_workbook, methods=["POST"]),
+        Route("/consolidate", consolidate_page, methods=["POST"]),
+        Route("/consolidations/{id}", close_page),
+        Route("/consolidations/{id}/{what}", close_download),
         Route("/api/upload", api_upload, methods=["POST"]), Route("/api/status", api_status),
+        Route("/api/consolidate", api_consolidate, methods=["POST"]),
+        Route("/api/consolidations/{id}", api_close),
         Mount("/static", StaticFiles(packages=[("toolkit.web", "static")]), name="static"),
     ], middleware=[
         Middleware(LimitUploads, limit=max_upload),
         Middleware(SessionMiddleware, secret_key=secret or work.desk_secret(register_path),
                    session_cookie="unionkit_session", max_age=SESSION_SECONDS,
-                   same_site="strict", https_only=False),
+                   same_site="strict", https_only=https_only),
     ], lifespan=lifespan)
     app.state.desk = desk
     return app

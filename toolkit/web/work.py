@@ -8,8 +8,9 @@ import json
 import os
 import re
 import tempfile
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,9 @@ def take_upload(staged: str, original: str, who: dict[str, Any], config_path: st
             refused = _refusal(report, who.get("branch"))
         stored = None
         if refused is None:  # the clerk's bytes, unchanged, under a name no other upload has
-            stored = write_new(Path(inbox), _names(who["branch"] or "", original),
-                               path.read_bytes()).name
+            kept = write_new(Path(inbox), _names(who["branch"] or "", original),
+                             path.read_bytes())
+            stored, report.source = kept.name, kept  # recorded where consolidate reads it
         shown = {"findings": [_said(f) for f in report.findings],
                  "preview": _preview(path, report) if refused is None else None}
         return _recorded(register_path, report, who, original, stored, refused, shown)
@@ -144,14 +146,22 @@ def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
             marks.setdefault((f.row - 1, col_index(f.column or "A")), []).append(f)
     shown = sheet.rows[:PREVIEW_ROWS]
     width = min(PREVIEW_COLUMNS, max((len(row) for row in shown), default=0))
-    rows = [["" if value is None else str(value) for value in (row + [None] * width)[:width]]
-            for row in shown]
+    rows = [[_shown(value) for value in (row + [None] * width)[:width]] for row in shown]
     for (r, c), at in marks.items():  # a marked cell: its text, how bad, and what is wrong
         if r < len(rows) and c < width:
             rows[r][c] = {"text": rows[r][c], "severity": "error" if any(
                 f.severity == "error" for f in at) else "warning",
                 "messages": {lang: [f.message(lang) for f in at] for lang in LANGS}}
     return {"sheet": report.sheet, "rows": rows, "more": len(sheet.rows) > PREVIEW_ROWS}
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as the clerk sees it in Excel: 1 rather than the reader's 1.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def verify_upload(staged: str, original: str, config_path: str | None) -> dict[str, Any]:
@@ -183,3 +193,78 @@ def annotated_copy(stored: str, original: str, config_path: str | None,
     with tempfile.TemporaryDirectory(prefix="unionkit-desk-") as folder:
         made = annotate_file(Path(stored), report, Path(folder), lang)
         return made.name, made.read_bytes()
+
+
+#: A close's files in its folder: the state the desk shows, the workbook, its JSON, the report.
+JOB_FILE, WORKBOOK, SUMMARY = "job.json", "consolidated.xlsx", "consolidated.json"
+
+
+def report_name(lang: str) -> str:
+    return f"report.{lang}.html"
+
+
+def job_state(folder: Path) -> dict[str, Any] | None:
+    """What a close's folder says of it (None: no such close)."""
+    try:
+        return json.loads((folder / JOB_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_state(folder: Path, **changes: Any) -> dict[str, Any]:
+    """A close's state updated and written whole (replaced by rename: a page reading it while
+    the close runs sees the old state or the new, never half of one)."""
+    state = {**(job_state(folder) or {}), **changes}
+    temporary = folder / f".{JOB_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+    os.replace(temporary, folder / JOB_FILE)
+    return state
+
+
+def _ticker(folder: Path) -> Callable[[int, int], None]:
+    """The close's progress (files read of all), written at most twice a second and at the
+    last file, when the writing of the workbook begins."""
+    last = [0.0]
+
+    def tick(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= 0.5:
+            last[0] = now
+            write_state(folder, done=done, total=total,
+                        stage="writing" if done >= total else "reading")
+    return tick
+
+
+def close(folder: str, inbox: str, config_path: str | None, register_path: str,
+          period: str | None, strict: bool) -> dict[str, Any]:
+    """``unionkit consolidate`` of the inbox into ``folder`` (its workbook, JSON and the HTML
+    report in both languages), recorded in the register; its final state, also written to
+    the folder. A reason it cannot run is its state too, never an exception."""
+    from ..config import config_fingerprint
+    from ..consolidate.close import close_period
+    from ..errors import ToolkitError
+    from ..render.html import render_html
+
+    where = Path(folder)
+    try:
+        config = load_config(Path(config_path) if config_path else None)
+        with Register(Path(register_path)) as register:
+            closed = close_period(Path(inbox), where / WORKBOOK, config,
+                                  fingerprint=config_fingerprint(config_path), period=period,
+                                  register=register, progress=_ticker(where), strict=strict,
+                                  json_out=where / SUMMARY)
+    except ToolkitError as exc:
+        return write_state(where, state="failed", finished=_now(),
+                           failed={lang: exc.message(lang) for lang in LANGS})
+    result = closed.result
+    for lang in LANGS:
+        (where / report_name(lang)).write_text(render_html(result.report, lang), "utf-8")
+    errors, warnings = result.counts()
+    return write_state(where, state="done" if closed.digest else "refused", finished=_now(),
+                       stage="done", period=result.period, files=len(result.chosen),
+                       missing=len(result.missing), superseded=len(result.superseded),
+                       errors=errors, warnings=warnings, used_errors=result.used_errors())
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
