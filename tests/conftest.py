@@ -12,11 +12,18 @@ INBOX = SAMPLE / "inbox"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+#: The key of the sample's tests (a real federation's is random, beside its register).
+TEST_KEY = b"unionkit tests: not a real federation key"
+
+
 @pytest.fixture(scope="session")
 def sample_config():
+    """The sample's configuration, with a fixed key: its keyed hashes (the workbook's hidden
+    columns) are the same in every test, so workbooks made in two tests are byte-identical."""
     from toolkit.config import load_config
+    from toolkit.privacy import with_key
 
-    return load_config(SAMPLE / "federation.toml")
+    return with_key(load_config(SAMPLE / "federation.toml"), TEST_KEY)
 
 
 @pytest.fixture(autouse=True)

@@ -596,13 +596,14 @@ def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
 
 
 @pytest.mark.parametrize(("sheet", "cell", "value"), [
-    ("会费收缴", "F1", 10000), ("会费收缴", "N5", "看过"), ("会费收缴", "F5000", 10000),
+    ("会费收缴", "F1", 10000), ("会费收缴", "O5", "看过"), ("会费收缴", "F5000", 10000),
     ("汇总", "K1", 10000), ("汇总", f"{col_letter(len(SUMMARY_COLUMNS) + 1)}4", "已审"),
     ("汇总", "K40", 10000), ("汇总", f"{summary_letter('share')}13", 0.5),
     ("汇总", f"{summary_letter('score')}13", 99)])
 def test_a_figure_outside_the_table_is_named(tmp_path, sheet, cell, value):
     """A ghost value in the title row (a whole-column SUMIFS counts it after a recalculation),
-    right of 行校验, below the table, or in the totals row's untotalled columns."""
+    right of 行校验 (会费收缴's is N: its keyed hash of 证件号码 comes before 来源文件), below the
+    table, or in the totals row's untotalled columns."""
     from toolkit.consolidate import consolidate
     from toolkit.consolidate.workbook import write_workbook
     from toolkit.verify import verify_workbook

@@ -199,18 +199,19 @@ def welfare_to_date(history: Mapping[str, Mapping[str, Mapping[str, Any]]], resu
 
 
 def dues_in_two_branches(dues: Iterable[dict[str, Any]]) -> list[Finding]:
-    """One person whose dues were paid in two branches (one pass; keeps only ID → branch)."""
+    """One person whose dues were paid in two branches (one pass; keeps only ID → branch),
+    matched on the keyed hash where the workbook has one (its ID numbers are masked)."""
     first: dict[str, str] = {}
     flags = []
     for row in dues:
-        person, paid = row.get("id_number"), _money(row.get("dues_paid"))
+        person, paid = row.get("id_number_key") or row.get("id_number"), _money(row.get("dues_paid"))
         if not person or not paid:
             continue
         branch = row.get("branch") or ""
         other = first.setdefault(person, branch)
         if other != branch:
             flags.append(_flag("audit_dues_two_branches", row, paid, name=row.get("name") or "",
-                               id_number=person, other=other))
+                               id_number=row.get("id_number"), other=other))
     return flags
 
 

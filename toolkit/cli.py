@@ -174,6 +174,7 @@ def parallel_options(command: Callable[..., int]) -> Callable[..., int]:
 
 output_option = click.option(
     "--output", "output", type=click.Path(dir_okay=False, path_type=Path))
+full_option = click.option("--full", is_flag=True)
 
 #: What a console that cannot show a character shows instead (GBK has √ and ×, not ✓ and ✗).
 _NEAREST = {"✓": "√", "✗": "×", "−": "-", "–": "-", "—": "-", "…": "...", "→": "->"}
@@ -239,6 +240,13 @@ def _register(path: Path | None, config: FederationConfig, off: bool = False) ->
     from . import register
 
     return register.Register(path or register.default_path(config))
+
+
+def _privacy(config: FederationConfig, full: bool) -> FederationConfig:
+    """The configuration of a run with --full: nothing masked (the treasurer's own copy)."""
+    from .privacy import in_mode
+
+    return in_mode(config, "full") if full else config
 
 
 def _config(path: Path | None, lang: str) -> FederationConfig:
@@ -360,10 +368,12 @@ def sample(out_dir: Path, lang: str) -> int:
 @parallel_options
 @register_options
 @output_option
+@full_option
 @handles_errors
 def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang: str,
              config_path: Path | None, workers: int | None, dask_address: str | None,
-             register_path: Path | None, no_register: bool, output: Path | None) -> int:
+             register_path: Path | None, no_register: bool, output: Path | None,
+             full: bool) -> int:
     """Check branch files against their templates; every problem with its file and cell.
 
     PATHS are files or folders (searched recursively). Exit 0 when no errors (warnings
@@ -379,7 +389,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
     from .validate import collect_files, findings_only, validate_paths
     from .validate.cross import supersede
 
-    config = _config(config_path, lang)
+    config = _privacy(_config(config_path, lang), full)
     files = collect_files(paths)  # walked once; validate_paths gets the file list
     if not any(f.name.lower().endswith(SPREADSHEET) for f in files):
         raise UsageError("no_spreadsheet", paths="、".join(map(str, paths)),
@@ -396,6 +406,7 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
         with register:
             register.record_validation(report.files, str(paths[0].resolve()),
                                        {"config": config_fingerprint(config_path)})
+            register.prune(config.privacy.keep_months)
     render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
     _report(render(report, lang), output, lang, utf8=fmt != "text")
     shown = " ".join(map(str, paths))
@@ -422,19 +433,23 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
 @config_option
 @parallel_options
 @register_options
+@full_option
 @handles_errors
 def consolidate(inbox: Path, out: Path, period: str | None, json_out: Path | None, strict: bool,
                 config_path: Path | None, workers: int | None, dask_address: str | None,
-                register_path: Path | None, no_register: bool, lang: str) -> int:
+                register_path: Path | None, no_register: bool, full: bool, lang: str) -> int:
     """Validate the inbox and write one consolidated workbook for the period.
 
     The workbook has 汇总 (one row per branch, totals, charts), one sheet per template with
     per-branch subtotals, 问题清单, 未报送 and 来源清单 (SHA-256 of every input). Exit 0 when no
     errors, 1 when errors exist (with --strict nothing is written then), 2 when it cannot run.
     """
-    from .consolidate.close import close_period
+    from .consolidate.close import close_period, full_copy
 
-    config = _config(config_path, lang)
+    config = _privacy(_config(config_path, lang), full)
+    if full:  # the treasurer's unmasked copy, named so
+        out = full_copy(out)
+        _note(say("say.full_copy", lang, out=out))
     with ExitStack() as stack:
         register = _register(register_path, config, no_register)
         if register is not None:
@@ -676,6 +691,58 @@ def revoke(access_id: int, lang: str, config_path: Path | None,
         if not register.revoke(access_id):
             raise ToolkitError("access_unknown", id=access_id)
     _note(say("say.access_revoked", lang, id=access_id))
+    return EXIT_OK
+
+
+@cli.group(cls=LocalizedGroup, examples="""  unionkit privacy rotate --config federation.toml""")
+@lang_option
+def privacy(lang: str) -> None:
+    """The federation's key for the keyed hashes (docs/privacy.md)."""
+
+
+@command("""  unionkit privacy rotate --config federation.toml --yes""", group=privacy)
+@click.option("--yes", is_flag=True)
+@config_option
+@register_option
+@handles_errors
+def rotate(yes: bool, lang: str, config_path: Path | None, register_path: Path | None) -> int:
+    """Replace the key (the members kept under the old one are forgotten)."""
+    from .privacy import rotate_key
+
+    config = _config(config_path, lang)
+    with _register(register_path, config) as register:
+        if not yes and not click.confirm(say("say.rotate_confirm", lang), err=True):
+            raise ToolkitError("rotate_declined")
+        forgotten = register.forget_people()
+        rotate_key(register.path)
+    click.echo(say("say.rotated", lang, count=forgotten))
+    return EXIT_OK
+
+
+@cli.group("register", cls=LocalizedGroup,
+           examples="""  unionkit register prune --config federation.toml""")
+@lang_option
+def register_group(lang: str) -> None:
+    """Look after the submission register."""
+
+
+@command("""  unionkit register prune --config federation.toml
+  unionkit register prune --keep-months 36 --config federation.toml""", group=register_group)
+@click.option("--keep-months", "keep_months", type=int, metavar="N")
+@config_option
+@register_option
+@handles_errors
+def prune(keep_months: int | None, lang: str, config_path: Path | None,
+          register_path: Path | None) -> int:
+    """Purge records older than [privacy] keep_months (default 24) and vacuum the file."""
+    config = _config(config_path, lang)
+    months = config.privacy.keep_months if keep_months is None else keep_months
+    if months < 1:
+        raise ToolkitError("privacy_keep_months", value=months)
+    with _existing_register(register_path, config) as register:
+        gone = register.prune(months)
+        register.vacuum()
+    click.echo(say("say.pruned", lang, count=gone, months=months))
     return EXIT_OK
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .privacy import DEFAULTS, Privacy
+from .privacy import parse as parse_privacy
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class FederationConfig:
         return frozenset(d.year for d in (*self.holidays, *self.workdays))
     source: str = "builtin"
     charts: tuple[Chart, ...] = ()
+    privacy: Privacy = DEFAULTS
 
     def chart_for(self, period: str | None) -> Chart:
         """The chart of accounts in force for a period (the latest one when it is unknown)."""
@@ -291,7 +294,15 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         workdays=frozenset(_day(d, "calendar.workdays")
                            for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,
+        privacy=parse_privacy(raw.get("privacy", {}), _column_keys()),
     )
+
+
+def _column_keys() -> set[str]:
+    """Every column key of every template: what ``[privacy] mask`` may name."""
+    from .spec import TEMPLATE_IDS, load_spec
+
+    return {c.key for t in TEMPLATE_IDS for c in load_spec(t).columns}
 
 
 def _register_path(register: dict[str, Any], base_dir: Path | None) -> Path | None:

@@ -276,6 +276,7 @@ class FileReport:
     header: dict[str, Any] = field(default_factory=dict)
     sheet: str | None = None
     columns: dict[str, int] = field(default_factory=dict)
+    header_row: int | None = None  # 0-based, in the clerk's sheet
     rows: int = 0
     #: How every non-blank row below the header was read: data, total, note, header, unread.
     accounted: dict[str, int] = field(default_factory=dict)

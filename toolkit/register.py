@@ -21,6 +21,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import secrets
 import sqlite3
 from collections import defaultdict
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from . import __version__
 from .consolidate import add_figures
 from .errors import ToolkitError
 from .findings import FileReport, part_path
+from .privacy import key_for, keyed, scrub
 from .validate.cross import latest
 from .validate.rules import OUTFLOWS
 
@@ -43,7 +46,7 @@ FILE_NAME = "unionkit.db"
 BUSY_TIMEOUT_MS = 60_000
 
 #: Schema migrations, applied in order; each runs in its own transaction with its version.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+MIGRATIONS: dict[int, tuple[str | Callable[[Register], None], ...]] = {
     1: (
         """CREATE TABLE files (
              id INTEGER PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -85,7 +88,13 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE files ADD COLUMN preparer TEXT",
         "ALTER TABLE files ADD COLUMN phone TEXT",
     ),
+    5: (  # personal information: keyed hashes for people, no ID or mobile in an upload's page
+        lambda register: register.hash_people(),
+    ),
 }
+#: The first version that keeps no raw ID numbers: a register migrated to it from an earlier
+#: one with people in it is vacuumed, so their numbers leave the file's free pages too.
+PRIVATE_SINCE = 5
 SCHEMA_VERSION = max(MIGRATIONS)
 
 
@@ -158,6 +167,30 @@ def default_path(config: Any) -> Path:
     return Path(FILE_NAME)
 
 
+#: A keyed hash, as the members table keeps it.
+_HASHED = re.compile(r"[0-9a-f]{16}")
+
+
+def private_page(shown: str | None) -> str | None:
+    """An upload's stored page as the register may keep it: without the clerk's sheet (the
+    result page reads it again from the stored file) and with IDs and mobiles masked."""
+    if not shown:
+        return shown
+    try:
+        page = json.loads(shown)
+    except ValueError:
+        return scrub(shown)
+    if isinstance(page, dict):
+        page.pop("preview", None)
+    return scrub(json.dumps(page, ensure_ascii=False, default=str))
+
+
+def _months_before(today: date, months: int) -> str:
+    """The month ``months`` before ``today``'s, as YYYY-MM."""
+    index = today.year * 12 + today.month - 1 - months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
@@ -194,6 +227,7 @@ class Register:
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA foreign_keys = ON")
+                self.db.execute("PRAGMA secure_delete = ON")  # what is deleted is overwritten
                 self.migrate()
             self.check()
         except sqlite3.OperationalError as exc:
@@ -241,13 +275,71 @@ class Register:
         if self.version > SCHEMA_VERSION:
             raise RegisterError("register_newer", path=self.path, found=self.version,
                                 known=SCHEMA_VERSION)
+        began = self.version
         for version in range(self.version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 if self.version >= version:  # another process migrated while we waited
                     continue
                 for statement in MIGRATIONS[version]:
-                    self.db.execute(statement)
+                    if callable(statement):
+                        statement(self)
+                    else:
+                        self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {version}")
+        if 2 <= began < PRIVATE_SINCE <= self.version:
+            self.vacuum()
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (and empty the write-ahead log), so what
+        was deleted or replaced is gone from the bytes on disk."""
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @cached_property
+    def key(self) -> bytes:
+        """The federation's key, beside the register (see :mod:`toolkit.privacy`)."""
+        return key_for(self.path)
+
+    def hash_people(self) -> None:
+        """Migration 5: each member's ID number replaced by its keyed hash, and each upload's
+        stored page without the clerk's sheet (shown again from the file) and with every ID and
+        mobile in its messages masked."""
+        rows = self.db.execute("SELECT rowid, id_number FROM members").fetchall()
+        self.db.executemany("UPDATE members SET id_number = ? WHERE rowid = ?",
+                            [(keyed(self.key, person), rowid) for rowid, person in rows
+                             if not _HASHED.fullmatch(person)])
+        for upload, shown in self.db.execute("SELECT id, shown FROM uploads").fetchall():
+            self.db.execute("UPDATE uploads SET shown = ? WHERE id = ?",
+                            (private_page(shown), upload))
+
+    def forget_people(self) -> int:
+        """Every member record dropped (their hashes were made with a key being replaced, and
+        would match no one's again); the file vacuumed. Returns how many went."""
+        with self.transaction():
+            gone = self.db.execute("DELETE FROM members").rowcount
+        self.vacuum()
+        return gone
+
+    def prune(self, keep_months: int, today: date | None = None) -> int:
+        """Purge what is older than ``keep_months``: people and figures of earlier periods,
+        uploads, runs and files last seen before then. Returns how many records went."""
+        cutoff = _months_before(today or date.today(), keep_months)
+        day = f"{cutoff}-01"
+        old_period = ("(length(period) = 4 AND period < ?) OR (length(period) > 4 AND "
+                      "period < ?)")
+        with self.transaction():
+            gone = sum(self.db.execute(sql, args).rowcount for sql, args in (
+                (f"DELETE FROM members WHERE {old_period}", (cutoff[:4], cutoff)),
+                (f"DELETE FROM branch_periods WHERE {old_period}", (cutoff[:4], cutoff)),
+                ("DELETE FROM uploads WHERE uploaded < ?", (day,)),
+                ("DELETE FROM run_files WHERE run_id IN (SELECT id FROM runs WHERE started < ?)",
+                 (day,)),
+                ("DELETE FROM runs WHERE started < ? AND id NOT IN (SELECT run_id FROM "
+                 "branch_periods WHERE run_id IS NOT NULL)", (day,)),
+                ("DELETE FROM files WHERE last_seen < ? AND id NOT IN (SELECT file_id FROM "
+                 "run_files) AND id NOT IN (SELECT file_id FROM uploads WHERE file_id IS NOT "
+                 "NULL)", (day,))))
+        return gone
 
     @contextmanager
     def transaction(self):
@@ -320,7 +412,7 @@ class Register:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (file_id, who["id"], who.get("branch") or report.branch_code, original, stored,
                  now, report.status,
-                 report.errors, report.warnings, refused, shown))
+                 report.errors, report.warnings, refused, private_page(shown)))
         return cursor.lastrowid
 
     def uploads(self, branch: str | None = None) -> list[dict[str, Any]]:
@@ -424,7 +516,7 @@ class Register:
             self.db.executemany("DELETE FROM members WHERE period = ? AND branch = ?",
                                 [(result.period, code) for code in sorted(reported)])
             self.db.executemany("INSERT OR REPLACE INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                _members(result))
+                                _members(result, self.key))
             output_sha256, digest = written()
             self.db.execute("UPDATE runs SET output_sha256 = ?, data_digest = ?, finished = ? "
                             "WHERE id = ?", (output_sha256, digest, _now(), run))
@@ -493,16 +585,17 @@ class Register:
         return self.db.execute(query + " ORDER BY period").fetchall()
 
 
-def _members(result: Any) -> Iterator[tuple]:
+def _members(result: Any, key: bytes) -> Iterator[tuple]:
     """Each person of the period, branch by branch (so memory holds one branch): on the roster
-    (with its change) and/or on the dues sheet."""
+    (with its change) and/or on the dues sheet; known by the keyed hash of their ID number."""
     for branch in sorted({b for b, _ in result.chosen}):
         people: dict[str, list[Any]] = {}
         roster, dues = result.chosen.get((branch, "roster")), result.chosen.get((branch, "dues"))
         for p in roster.items("people") if roster else []:
-            people[p.id_number] = [p.name, 1, p.change, None, None]
+            people[keyed(key, p.id_number)] = [p.name, 1, p.change, None, None]
         for line in dues.items("dues_lines") if dues else []:
-            entry = people.setdefault(line["id_number"], [line["name"], 0, None, None, None])
+            entry = people.setdefault(line["id_number_key"],
+                                      [line["name"], 0, None, None, None])
             entry[3], entry[4] = _text(line["dues_due"]), _text(line["dues_paid"])
         yield from ((result.period, branch, person, *values)
                     for person, values in sorted(people.items()))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
 from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
+from ..privacy import DEFAULTS, Privacy, keyed, keyed_config, shield_files, shown
 from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import Spool, in_pieces
@@ -119,6 +121,8 @@ class Consolidation:
     missing: list[tuple[Branch, str]]
     summaries: list[BranchSummary]
     audit: list[Finding] = field(default_factory=list)  # 审计提示: warnings with a reason
+    #: The privacy settings and key the run's outputs were made with.
+    privacy: Privacy = DEFAULTS
 
     def period_of(self, template: str) -> str:
         return _wanted(self.period, template)
@@ -252,17 +256,20 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
     return {}
 
 
-def extract(report: FileReport) -> None:
+def extract(report: FileReport, privacy: Privacy = DEFAULTS) -> None:
     """The per-file stage's extract for consolidation (runs in the worker): the file's
     figures, and its detail rows rendered for the workbook. Of the rows themselves only a
-    ledger's go on (the audit reads them); the rest would be pickled for nothing."""
+    ledger's go on (the audit reads them); the rest would be pickled for nothing. A dues
+    line's person is matched on the keyed hash and quoted masked (as the workbook shows it)."""
     if report.template is not None:
         report.extras["totals"] = file_totals(report.template, report.records, report.period)
-        render_detail(report)
+        render_detail(report, privacy)
     if report.template == "dues":
+        column = load_spec("dues").column("id_number")
         for records in in_pieces(report.records):
             report.add_piece("dues_lines", [
-                {"id_number": r.get("id_number"), "name": r.get("name") or "",
+                {"id_number": shown(r.get("id_number"), column, privacy),
+                 "id_number_key": keyed(privacy.key, r.get("id_number")), "name": r.get("name") or "",
                  "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
                  "branch": report.branch_code, "file": report.path, "row": r.row + 1}
                 for r in records if r.get("id_number")])
@@ -362,13 +369,15 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     """
     if not Path(inbox).is_dir():
         raise UsageError("inbox_not_folder", path=inbox)
+    config = keyed_config(config)  # the key the hidden hash columns are made with
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
-                            spool=spool, extract=extract)
+                            spool=spool, extract=partial(extract, privacy=config.privacy))
     period = _pick_period(report, period)
     _flag_other_periods(report, period)
     chosen, superseded, excluded = _slots(report, period,
                                           frozenset(b.code for b in config.branches))
     _cross_branch(chosen)
+    shield_files(chosen.values(), config.privacy)
     codes = [b.code for b in config.branches] or sorted({b for b, _ in chosen})
     directory = config.branches or tuple(Branch(c, c, "") for c in codes)
     in_period = [f for f in report.files if f not in excluded]
@@ -386,7 +395,8 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     for (code, name), lines in sorted(welfare_spent(rows.ledger, config).items()):
         if code in by_code:
             by_code[code].welfare[name] = sum((r["expense"] for r in lines), ZERO)
-    return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags)
+    return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags,
+                         config.privacy)
 
 
 def _audit_rows(chosen: dict[tuple[str, str], FileReport],

@@ -20,6 +20,7 @@ from ..atomic import live
 from ..config import FederationConfig
 from ..errors import ToolkitError
 from ..outputs import check_outputs, workbook_path
+from ..privacy import with_key
 from . import Consolidation
 
 
@@ -61,6 +62,7 @@ def close_period(inbox: Path, out: Path, config: FederationConfig, *,
                                   "--register": register.path if register else None})
     if register is not None:
         register.ready_to_record()  # read-only or held by another run: say so now
+        config = with_key(config, register.key)  # the hashes it keeps are made with it
     sweep_stale()  # what a killed run left behind a day ago
     with ExitStack() as stack:
         work = stack.enter_context(live(stack.enter_context(
@@ -73,16 +75,29 @@ def close_period(inbox: Path, out: Path, config: FederationConfig, *,
             sent_earlier(result, register.sent_in_year(result.period[:4]))
         if strict and result.used_errors():
             return Closed(result, out, None)
-        options = {"period": result.period, "strict": strict, "config": fingerprint}
+        options = {"period": result.period, "strict": strict, "config": fingerprint,
+                   "privacy": config.privacy.mode}
         result.audit += growing_arrears(history, result) + welfare_to_date(history, result, config)
         digest = _write_and_record(partial(write_workbook, result, config, out, options,
                                            trend=history),
                                    partial(register.record_consolidation, result,
                                            str(Path(inbox).resolve()), options, str(out))
                                    if register is not None else None, out)
+        if register is not None:  # what is older than the settings keep goes now
+            register.prune(config.privacy.keep_months)
     if json_out is not None:
         write_json(result, digest, json_out)
     return Closed(result, out, digest)
+
+
+#: What the name of an unmasked workbook says (``consolidate --full``).
+FULL_MARK = "_完整"
+
+
+def full_copy(out: Path) -> Path:
+    """The name of the treasurer's unmasked copy of ``out``: it says what it holds."""
+    out = workbook_path(Path(out))
+    return out if out.stem.endswith(FULL_MARK) else out.with_name(f"{out.stem}{FULL_MARK}.xlsx")
 
 
 def _write_and_record(write: Callable[[], str],

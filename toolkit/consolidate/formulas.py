@@ -135,10 +135,10 @@ def countifs(terms: list[tuple[str, tuple[tuple[str, str], ...]]], places: int,
 
 
 def span_count(figure: str, spans: Sequence[tuple[str | None, int, int]],
-               bounds: tuple[int, int] | None) -> str:
+               bounds: tuple[int, int] | None, keyed: Sequence[str] = ()) -> str:
     """A roster 小计 or 合计 cell: the rows of ``spans`` (as :func:`subtotal`'s) that count in
     ``figure``; a row with a 来源行 is a detail row, so the 小计 rows inside a 合计 are not."""
-    letters = {**detail_letters("roster"), "source_row": source_row_letter("roster")}
+    letters = {**detail_letters("roster"), "source_row": source_row_letter("roster", keyed)}
 
     def ref(i: int, key: str) -> str:
         sheet, first, last = spans[i]
@@ -162,9 +162,26 @@ def detail_letters(template: str) -> dict[str, str]:
     return {c.key: col_letter(i + 1) for i, c in enumerate(load_spec(template).columns)}
 
 
-def source_row_letter(template: str) -> str:
-    """The 来源行 column of a detail sheet: after 分会代码, the spec's columns and 来源文件."""
-    return col_letter(len(load_spec(template).columns) + 2)
+def keyed_columns(template: str, keyed: Sequence[str]) -> list[Any]:
+    """The columns of ``template`` the run masked, in the spec's order (``keyed``: the masked
+    keys, :attr:`Parameters.keyed`): each has a hidden column of its keyed hash after the
+    spec's columns."""
+    return [c for c in load_spec(template).columns if c.key in keyed]
+
+
+def detail_heads(template: str, keyed: Sequence[str] = ()) -> list[str]:
+    """A detail sheet's heads: 分会代码, the spec's columns, the hidden keyed hashes, 来源文件,
+    来源行, 状态 (行校验 follows, hidden)."""
+    return [WORDS["col_code"], *(c.label for c in load_spec(template).columns),
+            *(say("workbook.col_keyed", "zh", label=c.label)
+              for c in keyed_columns(template, keyed)),
+            WORDS["source_file"], WORDS["source_row"], WORDS["status"]]
+
+
+def source_row_letter(template: str, keyed: Sequence[str] = ()) -> str:
+    """The 来源行 column of a detail sheet: after 分会代码, the spec's columns, the keyed hashes
+    and 来源文件."""
+    return col_letter(len(load_spec(template).columns) + len(keyed_columns(template, keyed)) + 2)
 
 
 def detail_sums(template: str) -> tuple[str, ...]:
@@ -232,25 +249,34 @@ class Parameters:
     over_max: str = "as_is"
     points: tuple[Decimal, ...] = ()
     remit_share: Decimal = Decimal(0)  # of dues paid, handed to the company union
+    #: The columns with a hidden keyed hash (config ``[privacy] mask``), and whether their
+    #: values are shown masked; a workbook made before privacy settings has neither.
+    keyed: tuple[str, ...] = ()
+    masked: bool = False
+    key_id: str = ""  # which key made the hashes (:func:`toolkit.privacy.key_id`)
 
     def to_dict(self) -> dict:
         return {"fund_rate": str(self.fund_rate), "upper_share": str(self.upper_share),
                 "grades": [[str(low), name] for low, name in self.grades],
                 "over_max": self.over_max, "points": [str(p) for p in self.points],
-                "remit_share": str(self.remit_share)}
+                "remit_share": str(self.remit_share), "keyed": list(self.keyed),
+                "masked": self.masked, "key_id": self.key_id}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Parameters:
         return cls(Decimal(raw["fund_rate"]), Decimal(raw["upper_share"]),
                    tuple((Decimal(low), name) for low, name in raw["grades"]),
                    raw.get("over_max", "as_is"), tuple(Decimal(p) for p in raw.get("points", ())),
-                   Decimal(raw.get("remit_share", "0")))
+                   Decimal(raw.get("remit_share", "0")),
+                   tuple(str(k) for k in raw.get("keyed", ())), bool(raw.get("masked", False)),
+                   str(raw.get("key_id", "")))
 
     @classmethod
     def from_config(cls, config) -> Parameters:
         return cls(config.fund_rate, config.upper_share,
                    tuple((g.min, g.name) for g in config.grades), config.over_max,
-                   tuple(sorted({i.points for i in config.indicators})), config.remit_share)
+                   tuple(sorted({i.points for i in config.indicators})), config.remit_share,
+                   config.privacy.mask, config.privacy.masking)
 
     def counted_score(self, points: object, score: object) -> Decimal:
         """What one 考核评分 row adds to its branch's 考评得分. Under ``cap`` and ``exclude``

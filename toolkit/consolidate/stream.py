@@ -41,9 +41,10 @@ from ..layout import EXCEL_EPOCH
 from ..memo import Memos
 from ..money import excel_number
 from ..parallel import default_workers
+from ..privacy import Privacy, keyed, shown
 from ..spec import load_spec
 from ..spool import in_pieces
-from .formulas import detail_sums
+from .formulas import detail_sums, keyed_columns
 
 #: Cell styles by kind; the workbook registers them first, so their xf indexes are 1, 2, …
 STYLE_KINDS = ("text", "int", "money", "points", "date")
@@ -287,20 +288,24 @@ class DetailRows:
     sums: dict[str, Decimal] = field(default_factory=dict)
 
 
-def detail_kinds(template: str) -> list[str]:
-    """Kinds of a detail sheet's columns: 分会代码, the spec's, 来源文件, 来源行, 状态, 行校验."""
-    return ["text", *(c.type for c in load_spec(template).columns), "text", "int", "text", "text"]
+def detail_kinds(template: str, keyed: Sequence[str] = ()) -> list[str]:
+    """Kinds of a detail sheet's columns: 分会代码, the spec's, the keyed hashes, 来源文件,
+    来源行, 状态, 行校验."""
+    return ["text", *(c.type for c in load_spec(template).columns),
+            *["text"] * len(keyed_columns(template, keyed)), "text", "int", "text", "text"]
 
 
-def render_detail(report: FileReport) -> None:
+def render_detail(report: FileReport, privacy: Privacy) -> None:
     """A file's rows rendered for its detail sheet (all but the 状态 cell, which depends on
     every file's findings), with their checks and subtotals, as pieces of
-    :data:`PIECE_ROWS` rows: ``report.pieces("detail")``."""
+    :data:`PIECE_ROWS` rows: ``report.pieces("detail")``. A masked column's cells are shown
+    masked and its keyed hashes follow the spec's columns (see :mod:`toolkit.privacy`)."""
     if report.template is None or not report.records:
         return
     spec = load_spec(report.template)
     keys = [c.key for c in spec.columns]
-    kinds = detail_kinds(report.template)[:-2]
+    hashed = keyed_columns(report.template, privacy.mask)
+    kinds = detail_kinds(report.template, privacy.mask)[:-2]
     check_ref = f'<c r="{_LETTERS[len(kinds) + 1]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
     summed = detail_sums(report.template)
     for records in in_pieces(report.records):
@@ -313,6 +318,12 @@ def render_detail(report: FileReport) -> None:
                 column = [rec.shown(key) if v is None else v
                           for rec, v in zip(records, column, strict=True)]
             columns.append(column)
+        for c in hashed:  # from the values as read, before they are masked
+            columns.append([None if v in (None, "") else keyed(privacy.key, str(v))
+                            for v in columns[1 + keys.index(c.key)]])
+        for c in hashed:
+            at = 1 + keys.index(c.key)
+            columns[at] = [shown(v, c, privacy) for v in columns[at]]
         columns += [[report.path] * count, [rec.row + 1 for rec in records]]
         xml, checks = render_columns(columns, kinds)
         report.add_piece("detail", DetailRows(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +27,7 @@ from ..layout import col_letter
 from ..messages import say
 from ..money import excel_number
 from ..parallel import without_cycle_collection
+from ..privacy import key_id
 from ..render.text import STATUS
 from ..spec import TEMPLATE_IDS, load_spec
 from ..templates import FIXED_TIMESTAMP
@@ -45,8 +47,10 @@ from .formulas import (
     Parameters,
     SummaryFormulas,
     coverage_note,
+    detail_heads,
     detail_letters,
     detail_sums,
+    keyed_columns,
     page_spans,
     period_serials,
     span_count,
@@ -172,10 +176,11 @@ def _header(ws: Any, fmt: _Formats, heads: list[str], title: str | None) -> None
 class _Pages:
     """A detail sheet that continues on 名称(2), 名称(3)… when it reaches the row limit."""
 
-    def __init__(self, book: Any, fmt: _Formats, template: str, caption: str, heads: list[str],
-                 max_rows: int) -> None:
+    def __init__(self, book: Any, fmt: _Formats, template: str, caption: str,
+                 keyed: tuple[str, ...], max_rows: int) -> None:
         self.book, self.fmt, self.spec = book, fmt, load_spec(template)
-        self.caption, self.heads, self.max_rows = caption, heads, max_rows
+        self.heads, self.hashed = detail_heads(template, keyed), keyed_columns(template, keyed)
+        self.caption, self.keyed, self.max_rows = caption, keyed, max_rows
         self.names: list[str] = []
         self.ends: list[int] = []
         self._open()
@@ -191,7 +196,9 @@ class _Pages:
         ws.set_column(0, 0, 10)
         for i, c in enumerate(self.spec.columns, start=1):
             ws.set_column(i, i, max(c.width, 8))
-        ws.set_column(keys + 1, keys + 1, 36)
+        if self.hashed:  # the keyed hashes: for matching, not for reading (docs/privacy.md)
+            ws.set_column(keys + 1, keys + len(self.hashed), 18, None, {"hidden": True})
+        ws.set_column(keys + len(self.hashed) + 1, keys + len(self.hashed) + 1, 36)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
@@ -268,7 +275,8 @@ def _subtotal_row(pages: _Pages, label: str, start: tuple[int, int], end: tuple[
     if counts is not None:
         figures, bounds = counts
         for figure, column, word in ROSTER_COUNTS:
-            ws.write_formula(r, keys.index(column) + 1, span_count(figure, spans, bounds),
+            ws.write_formula(r, keys.index(column) + 1,
+                             span_count(figure, spans, bounds, pages.keyed),
                              fmt.count(word), figures.get(figure, 0))
 
 
@@ -277,12 +285,10 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
     """One template's rows from every chosen file, a 小计 per branch and a 合计; returns the
     names of its pages. Rows arrive rendered by the workers (:mod:`.stream`)."""
     spec = load_spec(template)
-    heads = [W["col_code"], *(c.label for c in spec.columns), W["source_file"], W["source_row"],
-             W["status"]]
-    status_col = len(heads) - 1
     pages = _Pages(book, fmt, template, say("workbook.detail_title", "zh", title=spec.title,
                                             period=result.period_of(template)),
-                   heads, max_rows)
+                   result.privacy.mask, max_rows)
+    status_col = len(pages.heads) - 1
     grand = {k: Decimal(0) for k in detail_sums(template)}
     bounds = period_serials(result.period) if template == "roster" else None
     counted: dict[str, int] = {}
@@ -575,7 +581,9 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
     formulas need. ``max_rows`` is Excel's sheet limit; tests lower it to see continuations.
     ``trend`` is the register's history (branch → period → figures) for the 趋势 sheet.
     """
-    params = Parameters.from_config(config)
+    params = replace(Parameters.from_config(config), keyed=result.privacy.mask,
+                     masked=result.privacy.masking,  # as the workers rendered the rows
+                     key_id=key_id(result.privacy.key))
     with atomic_path(Path(out)) as tmp:
         book = Workbook(str(tmp), {"strings_to_formulas": False,
                                               "strings_to_numbers": False,

@@ -22,6 +22,7 @@ from ..findings import SPREADSHEET, FileReport, Finding, Report, finding, part_p
 from ..integrity import file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
+from ..privacy import shield, shield_files
 from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spool import Spool, in_pieces
@@ -182,12 +183,14 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     report.branch_code, report.period = ctx.header.get("branch_code"), ctx.period
     report.filed_on = ctx.header.get("filed_on")
     report.header, report.sheet, report.columns = ctx.header, ctx.sheet, located.columns
+    report.header_row = located.header_row
     report.records = ctx.records
     report.accounted = ctx.accounted
     if "id_number" in located.columns:
         for records in in_pieces(ctx.records):
             report.add_piece("people", people(records))
-    report.findings.extend(sorted(ctx.findings, key=_position))
+    types = {c.key: c.type for c in located.spec.columns}
+    report.findings.extend(sorted(shield(ctx.findings, types, config.privacy), key=_position))
     if ctx.overflow.more:
         report.overflow = ctx.overflow
         report.settle()
@@ -300,4 +303,5 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
         if progress:
             progress(i, len(files))
     check_dues_against_roster(reports)
+    shield_files(reports, config.privacy)
     return Report(reports)

@@ -30,6 +30,7 @@ from ..consolidate.formulas import (
     SUMMARY_KIND,
     SUMMARY_VALUES,
     detail_letters,
+    keyed_columns,
 )
 from ..consolidate.workbook import (
     AUDIT,
@@ -185,14 +186,22 @@ def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
     return layouts
 
 
+def _hidden_detail(template: str, keyed: tuple[str, ...]) -> set[int]:
+    """The columns unionkit hides on a detail page (1-based): 行校验, and the keyed hashes
+    after the spec's columns."""
+    first = len(load_spec(template).columns) + 2
+    return {len(detail_heads(template, keyed)),  # 行校验 is the last head
+            *range(first, first + len(keyed_columns(template, keyed)))}
+
+
 def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Finding]:
     """Cells whose number format shows another figure than they hold (:mod:`.formats`)."""
     out = []
-    checks = {SUMMARY: len(SUMMARY_COLUMNS), MANIFEST: len(MANIFEST_HEADS),
-              **{name: len(heads) for name, heads in LIST_SHEETS},
-              **{page: len(detail_heads(t)) - 1 for t, pages in tally.pages.items()
+    hidden = {SUMMARY: {len(SUMMARY_COLUMNS) + 1}, MANIFEST: {len(MANIFEST_HEADS) + 1},
+              **{name: {len(heads) + 1} for name, heads in LIST_SHEETS},
+              **{page: _hidden_detail(t, tally.params.keyed) for t, pages in tally.pages.items()
                  for page in pages}}
-    for bad in misleading(path, _layouts(book, tally), checks):
+    for bad in misleading(path, _layouts(book, tally), hidden):
         if bad.reason == "conditional":
             out.append(finding("verify_conditional_format", file))
             continue
@@ -351,6 +360,7 @@ def _provenance(file: str, book: Workbook, manifest: Manifest, sources: Path,
     from ..consolidate import consolidate
     from ..consolidate.workbook import write_workbook
     from ..parallel import executor_for
+    from ..privacy import in_mode, key_id
     from ..spool import Spool
 
     out = []
@@ -369,17 +379,37 @@ def _provenance(file: str, book: Workbook, manifest: Manifest, sources: Path,
     if used and fingerprint and used != fingerprint:
         out.append(finding("verify_config_differs", file, value=fingerprint[:12],
                            expected=used[:12]))
+    config = in_mode(config, manifest.options.get("privacy", "masked"))  # as it was made
     with tempfile.TemporaryDirectory(prefix="unionkit-verify-") as tmp, \
             executor_for() as executor:
         fresh_path = Path(tmp) / "fresh.xlsx"
         fresh = consolidate(sources, config, manifest.period or None, executor,
                             Spool(Path(tmp) / "spool"))
         write_workbook(fresh, config, fresh_path, manifest.options)
-        out += _differences(file, read_workbook(fresh_path), book, len(manifest.files))
+        made_with = manifest.parameters()
+        unknown: dict[str, set[int]] = {}
+        if made_with.key_id and made_with.key_id != key_id(fresh.privacy.key):
+            out.append(finding("verify_key_differs", file))
+            unknown = _keyed_cells(book.names, made_with.keyed)
+        out += _differences(file, read_workbook(fresh_path), book, len(manifest.files), unknown)
     return out
 
 
-def _differences(file: str, fresh: Workbook, book: Workbook, files: int) -> list[Finding]:
+def _keyed_cells(names: list[str], keyed: tuple[str, ...]) -> dict[str, set[int]]:
+    """The columns (0-based) of each detail page that another key makes differ: the keyed
+    hashes and the row checks over them."""
+    out = {}
+    for template in TEMPLATE_IDS:
+        title, first = load_spec(template).title, len(load_spec(template).columns) + 1
+        columns = {*range(first, first + len(keyed_columns(template, keyed))),
+                   len(detail_heads(template, keyed)) - 1}
+        out.update({name: columns for name in names
+                    if name == title or re.fullmatch(rf"{re.escape(title)}\(\d+\)", name)})
+    return out
+
+
+def _differences(file: str, fresh: Workbook, book: Workbook, files: int,
+                 unknown: dict[str, set[int]]) -> list[Finding]:
     """Cells where the workbook differs from a fresh consolidation (the first few). 趋势 and
     审计提示 are left out — they also draw on the register's history, which the sources do not
     hold (verify recomputes the audit flags itself) — and so are the manifest's run facts."""
@@ -395,9 +425,10 @@ def _differences(file: str, fresh: Workbook, book: Workbook, files: int) -> list
         for r in range(rows):
             width = max(len(new.rows[r]) if r < len(new.rows) else 0,
                         len(old.rows[r]) if r < len(old.rows) else 0)
+            skipped = unknown.get(name, ())
             for c in range(width):
                 a, b = new.value(r, c), old.value(r, c)
-                if text(a) != text(b):
+                if text(a) != text(b) and c not in skipped:
                     out.append(finding("verify_reconsolidation_differs", file, name, a1(r, c),
                                        None, text(b) or W["empty"], expected=text(a) or W["empty"]))
                     if len(out) >= RECONSOLIDATION_SHOWN:

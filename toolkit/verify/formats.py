@@ -276,11 +276,11 @@ class Misleading:
 
 
 def misleading(path: Path, layouts: dict[str, dict[str, str]],
-               check_columns: dict[str, int]) -> Iterable[Misleading]:
+               hidden: dict[str, set[int]]) -> Iterable[Misleading]:
     """Cells of the sheets in ``layouts`` (sheet → column letter → kind; unlisted columns hold
     text) whose number format misrepresents their figure, one per column and style; and rows
-    or columns hidden from a reader (only each sheet's 行校验 column, 0-based in
-    ``check_columns``, is hidden by unionkit)."""
+    or columns hidden from a reader (unionkit hides only the columns of ``hidden``, 1-based:
+    each sheet's 行校验 and a detail sheet's keyed hashes)."""
     with zipfile.ZipFile(path) as archive:
         codes, conditional = _styles(archive)
         parts = sheet_parts(archive)
@@ -294,11 +294,12 @@ def misleading(path: Path, layouts: dict[str, dict[str, str]],
                 scan = _scan(stream)
             if scan.hidden_row is not None:
                 yield Misleading(sheet, f"A{scan.hidden_row}", "", "text", "hidden_row")
-            check = check_columns.get(sheet, -1) + 1
+            allowed = hidden.get(sheet, set())
             for low, high in scan.hidden_cols:
-                if (low, high) != (check, check):
-                    column = low if low != check else high
-                    yield Misleading(sheet, f"{_letters(column)}1", "", "text", "hidden_column")
+                shown = [c for c in range(low, high + 1) if c not in allowed]
+                if shown:
+                    yield Misleading(sheet, f"{_letters(shown[0])}1", "", "text",
+                                     "hidden_column")
             for column, style, number in scan.cells:
                 code = codes[style] if style < len(codes) else "General"
                 kind = kinds.get(column.decode(), "text")

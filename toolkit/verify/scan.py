@@ -10,6 +10,7 @@ verifying a workbook of a million detail rows holds one row, not the workbook.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -19,8 +20,10 @@ from ..consolidate.formulas import (
     ROSTER_COUNTS,
     Parameters,
     above_max,
+    detail_heads,
     detail_letters,
     detail_sums,
+    keyed_columns,
     page_spans,
     period_serials,
     roster_counts,
@@ -37,7 +40,7 @@ from .reader import Workbook
 from .totals import compare
 
 #: What the audit needs of a paid dues line (kept small: a federation has millions).
-DUES_KEYS = ("id_number", "name", "dues_paid", "branch", "file", "row")
+DUES_KEYS = ("id_number", "id_number_key", "name", "dues_paid", "branch", "file", "row")
 FIGURE_SUMS = (("dues_due", "dues_due"), ("dues_paid", "dues_paid"), ("income", "income"),
                ("expense", "expense"))
 
@@ -128,11 +131,9 @@ class _Page:
         return self.formulas.get((r, c))
 
 
-def heads(template: str) -> list[str]:
-    spec = load_spec(template)
-    return [W["col_code"], *(c.label for c in spec.columns), W["source_file"], W["source_row"],
-            W["status"],
-            CHECK_LABEL]
+def heads(template: str, keyed: Sequence[str] = ()) -> list[str]:
+    """A detail sheet's heads as the writer made them, 行校验 included."""
+    return [*detail_heads(template, keyed), CHECK_LABEL]
 
 
 @dataclass
@@ -179,9 +180,11 @@ class ListedCodes:
 def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, digest: Digest,
                 tally: Tally) -> list[Finding]:
     """Every page of one template's detail sheet; findings for rows and totals."""
-    spec, expected_heads = load_spec(template), heads(template)
+    keyed = tally.params.keyed
+    spec, expected_heads = load_spec(template), heads(template, keyed)
     width = len(expected_heads) - 2  # the cells a row check covers: up to 来源行
     keys = [c.key for c in spec.columns]
+    hashed = [(c.key, len(keys) + 1 + i) for i, c in enumerate(keyed_columns(template, keyed))]
     sums = detail_sums(template)
     columns = {k: keys.index(k) + 1 for k in sums}
     names: list[str] = []
@@ -208,7 +211,7 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
                 covers = _Block(sums, grand.start, previous, grand.sums, grand.counts) \
                     if label == W["total"] else block
                 out += _totals(file, page, r, label, covers, (p, names, ends), template,
-                               tally.period)
+                               tally.period, keyed)
                 tally.checked += len(sums) + (template == "roster") * len(ROSTER_COUNTS)
                 block, previous = _Block(sums), (p, r)
                 continue
@@ -217,8 +220,10 @@ def scan_detail(file: str, book: Workbook, template: str, codes: ListedCodes, di
                         codes, digest)
             values = {"branch": text(cells[0]), "file": text(cells[-2]),
                       "row": int(number(cells[-1]) or 0)}
-            for f, value in zip(spec.columns, cells[1:-2], strict=True):
+            for f, value in zip(spec.columns, cells[1:len(keys) + 1], strict=True):
                 values[f.key] = typed(f.type, value)
+            for key, at in hashed:  # who a masked number is, for matching
+                values[f"{key}_key"] = text(cells[at]) or None
             counts = roster_counts(values, tally.period) if template == "roster" else None
             tally.add(template, values, counts)
             block.add((p, r), cells, columns, counts)
@@ -242,7 +247,7 @@ def _outside(file: str, sheet: str, r: int, row: list[Any], width: int,
 
 
 def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tuple,
-            template: str, period: str | None) -> list[Finding]:
+            template: str, period: str | None, keyed: Sequence[str]) -> list[Finding]:
     """A 小计 or 合计 row: each sum a SUBTOTAL over exactly the rows it covers; on a roster,
     each count a COUNTIFS over them (:func:`span_count`)."""
     if covers.start is None or covers.end is None:
@@ -259,7 +264,8 @@ def _totals(file: str, page: Any, r: int, label: str, covers: _Block, layout: tu
         bounds = period_serials(period)
         for figure, column, _ in ROSTER_COUNTS:
             out += compare((file, page, r, keys.index(column) + 1), label,
-                           span_count(figure, spans, bounds), covers.counts[figure], "int")
+                           span_count(figure, spans, bounds, keyed), covers.counts[figure],
+                           "int")
     return out
 
 

@@ -299,6 +299,10 @@ async def result(request: Request) -> Response:
     if shown is None:
         return _refuse(request, "web.not_found", 404)
     lang, said = _lang(request), shown.pop("shown")
+    desk = _desk(request)
+    preview = await desk.run(work.preview, str(desk.inbox / shown["stored"]), shown["original"],
+                             str(desk.config_path) if desk.config_path else None,
+                             who["role"] == "clerk") if shown["stored"] else None
     by_sheet: dict[str, list[dict[str, Any]]] = {}
     for f in said["findings"]:
         by_sheet.setdefault(f["sheet"] or "", []).append(
@@ -307,7 +311,7 @@ async def result(request: Request) -> Response:
     return _page(request, "result.html.j2", {
         "page": "result", **shown, "by_sheet": list(by_sheet.items()),
         "refused_said": say(shown["refused"], lang) if shown["refused"] else None,
-        "preview": said["preview"]})
+        "preview": preview})
 
 
 def _visible_upload(request: Request, who: dict[str, Any]) -> dict[str, Any] | None:

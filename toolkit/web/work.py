@@ -21,9 +21,12 @@ from ..config import load_config
 from ..findings import SPREADSHEET, FileReport, Finding, Report, finding
 from ..layout import col_index
 from ..messages import LANGS
+from ..privacy import Privacy, masked_columns, owner_secret
+from ..privacy import shown as mask_shown
 from ..read.workbook import open_book
 from ..register import Register
 from ..render.annotate import annotate_file
+from ..spec import load_spec
 from ..validate import validate_file
 
 #: How much of the clerk's sheet a result page shows (its findings are all listed).
@@ -49,16 +52,7 @@ def attachment(name: str) -> str:
 def desk_secret(register_path: Path) -> str:
     """The key that signs the desk's session cookies: made on first use, in a file beside the
     register readable by its owner only, and never printed."""
-    path = Path(register_path).parent / ".unionkit-desk.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another desk made it a moment ago
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as out:
-            out.write(os.urandom(32).hex())
-    return path.read_text().strip()
+    return owner_secret(Path(register_path).parent / ".unionkit-desk.key")
 
 
 def _refusal(report: FileReport, branch: str | None) -> str | None:
@@ -97,8 +91,7 @@ def take_upload(staged: str, original: str, who: dict[str, Any], config_path: st
             kept = write_new(Path(inbox), _names(who["branch"] or "", original),
                              path.read_bytes())
             stored, report.source = kept.name, kept  # recorded where consolidate reads it
-        shown = {"findings": [_said(f) for f in report.findings],
-                 "preview": _preview(path, report) if refused is None else None}
+        shown = {"findings": [_said(f) for f in report.findings]}
         return _recorded(register_path, report, who, original, stored, refused, shown)
     finally:
         path.unlink(missing_ok=True)
@@ -117,7 +110,7 @@ def refused_outright(original: str, who: dict[str, Any], register_path: str) -> 
     report.findings.append(finding("file_corrupt", original,
                                    detail="the reader's process died reading it"))
     return _recorded(register_path, report, who, original, None, "web.refused_unreadable",
-                     {"findings": [_said(f) for f in report.findings], "preview": None})
+                     {"findings": [_said(f) for f in report.findings]})
 
 
 def _recorded(register_path: str, report: FileReport, who: dict[str, Any], original: str,
@@ -131,22 +124,41 @@ def _recorded(register_path: str, report: FileReport, who: dict[str, Any], origi
             "stored": stored, "contract": Report([report]).to_dict()}
 
 
-def _preview(path: Path, report: FileReport) -> dict[str, Any] | None:
-    """The clerk's sheet as the result page shows it: its first rows, each cell's text, and
-    the findings at each cell (their severity and messages)."""
-    if report.sheet is None:
+def preview(stored: str, original: str, config_path: str | None,
+            full: bool) -> dict[str, Any] | None:
+    """The clerk's sheet of a stored upload as its result page shows it (read again from the
+    file: the register keeps no copy of anyone's data). ``full`` for the clerk of its branch;
+    the federation's people see the masked columns masked. None when the file is gone."""
+    config = load_config(Path(config_path) if config_path else None)
+    path = Path(stored)
+    if not path.is_file():
+        return None
+    report = validate_file(path, config, original)
+    return _preview(path, report, config.privacy if not full else None)
+
+
+def _preview(path: Path, report: FileReport, privacy: Privacy | None) -> dict[str, Any] | None:
+    """The clerk's sheet: its first rows, each cell's text (a masked column's masked, unless
+    ``privacy`` is None), and the findings at each cell (their severity and messages)."""
+    if report.sheet is None or report.template is None:
         return None
     try:
         sheet = open_book(path).head(report.sheet, PREVIEW_ROWS + 1)
     except Exception:  # the report already says why the file could not be read
         return None
+    hidden = {report.columns[c.key]: c for c in masked_columns(load_spec(report.template),
+                                                               privacy)
+              if c.key in report.columns} if privacy is not None and privacy.masking else {}
+    first = report.header_row + 1 if report.header_row is not None else 0
     marks: dict[tuple[int, int], list[Finding]] = {}
     for f in report.findings:
         if f.cell and f.sheet == report.sheet and f.row is not None:
             marks.setdefault((f.row - 1, col_index(f.column or "A")), []).append(f)
     shown = sheet.rows[:PREVIEW_ROWS]
     width = min(PREVIEW_COLUMNS, max((len(row) for row in shown), default=0))
-    rows = [[_shown(value) for value in (row + [None] * width)[:width]] for row in shown]
+    rows = [[_shown(mask_shown(value, hidden[c], privacy) if c in hidden and r >= first else
+                    value) for c, value in enumerate((row + [None] * width)[:width])]
+            for r, row in enumerate(shown)]
     for (r, c), at in marks.items():  # a marked cell: its text, how bad, and what is wrong
         if r < len(rows) and c < width:
             rows[r][c] = {"text": rows[r][c], "severity": "error" if any(
