@@ -694,6 +694,38 @@ def revoke(access_id: int, lang: str, config_path: Path | None,
     return EXIT_OK
 
 
+@command("""  unionkit export sample_data/inbox --out 分析 --config sample_data/federation.toml
+  unionkit export inbox/ --format csv --out 分析 --period 2026-10""")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
+              show_default=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--period")
+@config_option
+@full_option
+@handles_errors
+def export(inbox: Path, fmt: str, out_dir: Path, period: str | None, lang: str,
+           config_path: Path | None, full: bool) -> int:
+    """Write the period's tables for analysts: one Parquet or CSV file per template, 汇总 and
+    问题清单 (detail rows only, money exact), with a manifest of SHA-256 digests."""
+    from .frames import export as write
+    from .frames import frames, needs_pandas
+
+    needs_pandas()  # before the consolidation, not after it
+    if not inbox.is_dir():
+        raise ToolkitError("inbox_missing", path=inbox)
+    check_outputs([inbox], {"--out": out_dir})
+    config = _privacy(_config(config_path, lang), full)
+    from .consolidate import consolidate as run
+
+    result = run(inbox, config, period, keep_records=True)
+    written = write(frames(result), out_dir, fmt,
+                    [(f.path, f.sha256) for f in result.report.files])
+    click.echo(say("say.exported", lang, count=len(written) - 1, folder=out_dir,
+                   period=result.period))
+    return EXIT_OK
+
+
 @cli.group(cls=LocalizedGroup, examples="""  unionkit privacy rotate --config federation.toml""")
 @lang_option
 def privacy(lang: str) -> None:

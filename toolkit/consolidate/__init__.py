@@ -123,6 +123,8 @@ class Consolidation:
     audit: list[Finding] = field(default_factory=list)  # 审计提示: warnings with a reason
     #: The privacy settings and key the run's outputs were made with.
     privacy: Privacy = DEFAULTS
+    #: Whether every file's rows were kept (``consolidate(keep_records=True)``).
+    kept_records: bool = False
 
     def period_of(self, template: str) -> str:
         return _wanted(self.period, template)
@@ -256,7 +258,7 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
     return {}
 
 
-def extract(report: FileReport, privacy: Privacy = DEFAULTS) -> None:
+def extract(report: FileReport, privacy: Privacy = DEFAULTS, keep: bool = False) -> None:
     """The per-file stage's extract for consolidation (runs in the worker): the file's
     figures, and its detail rows rendered for the workbook. Of the rows themselves only a
     ledger's go on (the audit reads them); the rest would be pickled for nothing. A dues
@@ -273,7 +275,7 @@ def extract(report: FileReport, privacy: Privacy = DEFAULTS) -> None:
                  "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
                  "branch": report.branch_code, "file": report.path, "row": r.row + 1}
                 for r in records if r.get("id_number")])
-    if report.template != "ledger":
+    if report.template != "ledger" and not keep:
         report.records = []
 
 
@@ -361,17 +363,21 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig, params: P
 @without_cycle_collection
 def consolidate(inbox: Path, config: FederationConfig, period: str | None = None,
                 executor: Executor | None = None, spool: Spool | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Consolidation:
+                progress: Callable[[int, int], None] | None = None,
+                keep_records: bool = False) -> Consolidation:
     """Validate the inbox and decide what goes into the federation's workbook.
 
     ``executor`` runs the per-file stage (see :func:`validate_paths`); ``spool`` keeps records
     on disk, so memory grows with the largest file rather than with the federation.
+    ``keep_records`` keeps every file's rows (``FileReport.load_records``), for
+    :func:`toolkit.frames.frames`; the workbook needs only the ledgers'.
     """
     if not Path(inbox).is_dir():
         raise UsageError("inbox_not_folder", path=inbox)
     config = keyed_config(config)  # the key the hidden hash columns are made with
     report = validate_paths([inbox], config, progress, base=Path(inbox), executor=executor,
-                            spool=spool, extract=partial(extract, privacy=config.privacy))
+                            spool=spool, extract=partial(extract, privacy=config.privacy,
+                                                           keep=keep_records))
     period = _pick_period(report, period)
     _flag_other_periods(report, period)
     chosen, superseded, excluded = _slots(report, period,
@@ -396,7 +402,7 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
         if code in by_code:
             by_code[code].welfare[name] = sum((r["expense"] for r in lines), ZERO)
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags,
-                         config.privacy)
+                         config.privacy, keep_records)
 
 
 def _audit_rows(chosen: dict[tuple[str, str], FileReport],

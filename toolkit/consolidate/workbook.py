@@ -21,7 +21,7 @@ import xlsxwriter
 
 from .. import __version__
 from ..atomic import atomic_path
-from ..findings import ERROR, row_status
+from ..findings import ERROR, Finding, row_status
 from ..integrity import Digest, row_check
 from ..layout import col_letter
 from ..messages import say
@@ -129,7 +129,7 @@ def _write(ws: Any, row: int, col: int, value: Any, fmt: _Formats, kind: str) ->
         ws.write_string(row, col, str(value), fmt.text)
 
 
-def _row_codes(report: Any) -> Callable[[int], str | None]:
+def row_codes(report: Any) -> Callable[[int], str | None]:
     """A row's 状态: its error codes' titles, those listed then those only counted (None:
     no error)."""
     listed: dict[int, list[str]] = {}
@@ -297,7 +297,7 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
     for (branch, t), report in sorted(result.chosen.items()):
         if t != template:
             continue
-        status, start, sums = _row_codes(report), None, dict.fromkeys(grand, Decimal(0))
+        status, start, sums = row_codes(report), None, dict.fromkeys(grand, Decimal(0))
         for piece in report.pieces("detail"):  # a large file's rows, a piece at a time
             put = pages.put([(head + (ok if (codes := status(row)) is None else
                                       cell_xml(status_col, codes, "text").encode()) + tail, check)
@@ -456,10 +456,16 @@ SUPERSEDED_LEVEL = W["superseded"]
 SUBTOTAL_END = say("workbook.subtotal", "zh", branch="")
 
 
+def findings_rows(result: Consolidation) -> list[tuple[list[str], Finding]]:
+    """问题清单's rows (文件, 工作表, 单元格, 级别, 问题类型, 问题), each with its finding; a
+    superseded file's findings are listed as 已替代."""
+    return [([f.file, f.sheet or "", f.cell or "", SUPERSEDED_LEVEL if result.is_superseded(
+        report) else STATUS["zh"][f.severity], f.title(), f.message("zh")], f)
+            for report in result.report.files for f in report.findings]
+
+
 def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
-    rows = [[f.file, f.sheet or "", f.cell or "",
-             SUPERSEDED_LEVEL if result.is_superseded(report) else STATUS["zh"][f.severity],
-             f.title(), f.message("zh")] for report in result.report.files for f in report.findings]
+    rows = [row for row, _ in findings_rows(result)]
     ws = _list_sheet(book, fmt, checked, FINDINGS, FINDINGS_HEADS, rows)
     ws.set_column(0, 0, 40)
     ws.set_column(5, 5, 70)
