@@ -271,3 +271,31 @@ def test_masking_and_hashing_are_deterministic_for_a_key_and_differ_across_keys(
 def test_numbers_inside_free_text_are_masked():
     said = scrub("张三（11010519491231002X）手机 13912345678，凭证 记-006")
     assert said == "张三（110105********002X）手机 139****5678，凭证 记-006"
+
+
+def test_members_gone_across_periods_are_found_on_the_hashes(tmp_path, people):
+    """The register knows people only by their keyed hashes: a member of last month still on
+    this month's roster is matched, one who left without an outflow row is named."""
+    from toolkit.config import load_config
+    from toolkit.register import disappeared
+    from toolkit.validate import validate_file
+
+    db = tmp_path / "unionkit.db"
+    roster = next(INBOX.glob("FH01_*_会员名册_*.xlsx"))
+    stays = next(r.get("id_number") for r in validate_file(roster, load_config(CONFIG)).records
+                 if isinstance(r.get("id_number"), str) and len(r.get("id_number")) == 18)
+    with Register(db) as register:
+        register.db.executemany(
+            "INSERT INTO members VALUES ('2026-09', 'FH01', ?, ?, 1, NULL, NULL, NULL)",
+            [(keyed(register.key, stays), "留下的人"),
+             (keyed(register.key, "11010519491231002X"), "离开的人")])
+    made = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", CONFIG, "--out",
+                                    str(tmp_path / "o.xlsx"), "--register", str(db)])
+    assert made.exit_code == 1, made.output
+    with Register(db) as register:
+        gone = disappeared(register.members("FH01"))
+    assert [g["name"] for g in gone] == ["离开的人"]
+    history = CliRunner().invoke(cli, ["history", "--branch", "FH01", "--register", str(db),
+                                       "--config", CONFIG])
+    assert "离开的人" in history.output and "11010519491231002X" not in history.output
+    assert _found(people, *_register_files(db)) == []

@@ -726,6 +726,38 @@ def export(inbox: Path, fmt: str, out_dir: Path, period: str | None, lang: str,
     return EXIT_OK
 
 
+@command("""  unionkit return sample_data/inbox --out 退改 --config sample_data/federation.toml
+  unionkit return inbox/ --out 退改/2026-10 --period 2026-10""", "return")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--period")
+@config_option
+@parallel_options
+@handles_errors
+def return_(inbox: Path, out_dir: Path, period: str | None, lang: str, config_path: Path | None,
+            workers: int | None, dask_address: str | None) -> int:
+    """Hand the period's work back: a folder per branch with its annotated copies and a
+    退改通知 (every finding with its cell and fix, what it has not sent, the resubmission
+    rule), and 催报清单.xlsx for the treasurer. Exit 1 when any file has errors."""
+    from .consolidate import consolidate as run
+    from .parallel import executor_for
+    from .render.returns import CHASE, write_returns
+
+    if not inbox.is_dir():
+        raise ToolkitError("inbox_missing", path=inbox)
+    check_outputs([inbox], {"--out": out_dir})
+    config = _config(config_path, lang)
+    with _progress(say("say.progress_validate", lang)) as tick, \
+            executor_for(workers, dask_address) as executor:
+        result = run(inbox, config, period, executor, progress=tick)
+    returns = write_returns(result, config, out_dir, lang)
+    owing = [r for r in returns if r.files or r.missing]
+    click.echo(say("say.returned", lang, folders=len(returns), owing=len(owing),
+                   out=out_dir, chase=out_dir / CHASE[lang], period=result.period))
+    errors, _ = result.counts()
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
 @cli.group(cls=LocalizedGroup, examples="""  unionkit privacy rotate --config federation.toml""")
 @lang_option
 def privacy(lang: str) -> None:
