@@ -2,8 +2,8 @@
 
 Each is a stage of the pipeline the command line runs, with the defaults a script wants: the
 built-in configuration when none is given, the federation's key beside its register, no
-register written. The stage modules stay importable by their full names
-(``from toolkit.consolidate.workbook import write_workbook``).
+register written. ``toolkit.consolidate`` and its like are these functions when called and
+their stage packages otherwise (see ``toolkit/__init__.py``).
 """
 
 from __future__ import annotations

@@ -726,6 +726,24 @@ def export(inbox: Path, fmt: str, out_dir: Path, period: str | None, lang: str,
     return EXIT_OK
 
 
+@command("""  unionkit pdf out/2026-10.xlsx
+  unionkit pdf out/2026-10.xlsx --out 打印/2026-10.pdf""")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path))
+@handles_errors
+def pdf(workbook: Path, out: Path | None, lang: str) -> int:
+    """Write 汇总 and 问题清单 of a generated workbook as one PDF, ready to print and stamp."""
+    from .render.pdf import PRINTED, workbook_pdf
+
+    if not workbook.is_file():
+        raise ToolkitError("workbook_not_found", path=workbook)
+    out = out or workbook.with_suffix(".pdf")
+    check_outputs([workbook], {"--out": out})
+    workbook_pdf(workbook, out)
+    click.echo(say("say.pdf_written", lang, out=out, sheets="、".join(PRINTED)))
+    return EXIT_OK
+
+
 @command("""  unionkit return sample_data/inbox --out 退改 --config sample_data/federation.toml
   unionkit return inbox/ --out 退改/2026-10 --period 2026-10""", "return")
 @click.argument("inbox", type=click.Path(path_type=Path))

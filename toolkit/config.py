@@ -119,6 +119,8 @@ class FederationConfig:
     source: str = "builtin"
     charts: tuple[Chart, ...] = ()
     privacy: Privacy = DEFAULTS
+    #: Who signs the printed 汇总: (制表人, 审核人, 负责人), each may be empty.
+    signers: tuple[str, str, str] = ("", "", "")
 
     def chart_for(self, period: str | None) -> Chart:
         """The chart of accounts in force for a period (the latest one when it is unknown)."""
@@ -295,6 +297,8 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
                            for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,
         privacy=parse_privacy(raw.get("privacy", {}), _column_keys()),
+        signers=tuple(str(raw.get("print", {}).get(k, "")) for k in ("preparer", "reviewer",
+                                                                      "head")),
     )
 
 

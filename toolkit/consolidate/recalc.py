@@ -31,6 +31,11 @@ def soffice() -> str | None:
 
 def recalculate(source: Path, out_dir: Path, timeout: int = 180) -> Path:
     """A copy of ``source`` opened, recalculated and saved as .xlsx by LibreOffice."""
+    return convert(source, out_dir, "xlsx", timeout)
+
+
+def convert(source: Path, out_dir: Path, fmt: str, timeout: int = 180) -> Path:
+    """``source`` opened by LibreOffice (recalculated) and saved as ``fmt`` in ``out_dir``."""
     binary = soffice()
     if binary is None:
         raise ToolkitError("soffice_missing")
@@ -40,6 +45,6 @@ def recalculate(source: Path, out_dir: Path, timeout: int = 180) -> Path:
         (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
         out_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless",
-                        "--norestore", "--convert-to", "xlsx", "--outdir", str(out_dir),
+                        "--norestore", "--convert-to", fmt, "--outdir", str(out_dir),
                         str(source)], check=True, capture_output=True, timeout=timeout)
-    return out_dir / (source.stem + ".xlsx")
+    return out_dir / f"{source.stem}.{fmt}"

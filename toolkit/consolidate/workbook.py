@@ -29,6 +29,7 @@ from ..money import excel_number
 from ..parallel import without_cycle_collection
 from ..privacy import key_id
 from ..render.text import STATUS
+from ..render.text import width as text_width
 from ..spec import TEMPLATE_IDS, load_spec
 from ..templates import FIXED_TIMESTAMP
 from . import BranchSummary, Consolidation, add_figures
@@ -203,8 +204,6 @@ class _Pages:
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0, FIRST_DATA_ROW - 1)
-        ws.set_header(f"&C&\"宋体,Bold\"{self.caption}")
-        ws.set_footer(f"&C{W['footer']}")
         self.names.append(name)
         self.ends.append(FIRST_DATA_ROW - 1)
         self.ws, self.row = ws, FIRST_DATA_ROW
@@ -364,6 +363,7 @@ def _summary_rows(ws: Any, fmt: _Formats, result: Consolidation, formulas: Summa
 
 def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
              formulas: SummaryFormulas, config: Any, checks: list[str]) -> None:
+    ws.set_row(1, 15 * HEAD_LINES)  # before the row is written: the sheet streams its rows
     _header(ws, fmt, [label for _, label, _ in SUMMARY_COLUMNS],
             say("workbook.summary_title", "zh", name=config.name, period=result.period))
     _summary_rows(ws, fmt, result, formulas, checks)
@@ -386,15 +386,94 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
     ws.conditional_format(f"{vetoes}{first}:{vetoes}{last}",
                           {"type": "cell", "criteria": ">", "value": 0, "format": fmt.bad})
     ws.freeze_panes(FIRST_DATA_ROW, 2)
-    ws.set_column(0, 0, 9)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, len(SUMMARY_COLUMNS) - 1, 14)
-    ws.set_row(1, 30)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0, 1)
+    _print_summary(ws, summary_widths(result), total + 1)
     _charts(book, ws, first, last)
+
+
+#: What a landscape page holds across at 100 % in column-width units, as LibreOffice prints it
+#: (A4 and A3, measured), and the smallest scale 汇总 may print at.
+ACROSS, MIN_SCALE = {9: 90, 8: 128}, 70
+#: The lines a 汇总 head wraps on (its row is as tall).
+HEAD_LINES = 3
+
+
+def summary_widths(result: Consolidation) -> list[int]:
+    """Each 汇总 column's width from its content: the head on three lines, every branch's
+    figure and the 合计 as shown (money with thousands separators)."""
+    def shown(value: Any, kind: str) -> str:
+        if isinstance(value, Decimal) and kind == "money":
+            return f"{value:,.2f}"
+        return "00.0%" if kind == "pct" else str(value)
+    widths = []
+    for key, label, kind in SUMMARY_COLUMNS:
+        values = [MISSING_MARK if s.missing_figure(key) else shown(_summary_total(s, key), kind)
+                  if key != "share" else "00.0%" for s in result.summaries]
+        if key in TOTALLED:
+            values.append(shown(sum((Decimal(_summary_total(s, key))
+                                     for s in result.summaries), Decimal(0)), kind))
+        widths.append(max(-(-text_width(label) // HEAD_LINES) + 1,
+                          *(text_width(v) + 1 for v in values), 5))
+    return widths
+
+
+def summary_print(widths: list[int]) -> tuple[int, int, int]:
+    """(paper, scale, first column of the second block) 汇总 prints at: two blocks, 分会代码
+    and 分会名称 repeated on the second, split where the wider is narrowest; on A4 landscape
+    when that is legible (70 % or more), else on A3; never below 70 %."""
+    def widest(split: int) -> int:
+        return max(sum(widths[:split]), sum(widths[:2]) + sum(widths[split:]))
+    split = min(range(3, len(widths)), key=widest)
+    for paper in (9, 8):
+        scale = min(100, ACROSS[paper] * 100 // widest(split))
+        if scale >= MIN_SCALE:
+            return paper, scale, split
+    return 8, MIN_SCALE, split
+
+
+def _print_summary(ws: Any, widths: list[int], last_row: int) -> None:
+    """汇总's page setup: its table (not the charts below it) in two blocks, at a scale it
+    stays legible at."""
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    paper, scale, split = summary_print(widths)
+    ws.set_paper(paper)
+    ws.set_landscape()
+    ws.set_print_scale(scale)
+    ws.repeat_rows(0, 1)
+    ws.repeat_columns(0, 1)
+    ws.set_v_pagebreaks([split])
+    ws.set_h_pagebreaks([last_row + 1])  # the charts below are not part of the table's pages
+    ws.print_area(0, 0, last_row, len(widths) - 1)
+
+
+def _page_text(text: str) -> str:
+    """Text for a page header or footer (its & codes escaped)."""
+    return str(text).replace("&", "&&")[:60]
+
+
+def _print_pages(book: Any, config: Any, period: str, digest: str) -> None:
+    """Every sheet prints on A4 with its heads repeated: a header naming the federation, the
+    sheet and the period, and a footer with 第 N 页 共 M 页 and the data digest (a printed page
+    names the workbook it came from; a time would make the same inputs give other bytes).
+    汇总's footer is the line its signers sign on."""
+    pages, digest_line = W["footer"], say("workbook.print_digest", "zh", version=__version__,
+                                          digest=digest[:16])
+    blank = W["print_blank"]
+    preparer, reviewer, head = (name or blank for name in config.signers)
+    sign = say("workbook.print_sign", "zh", preparer=preparer, reviewer=reviewer, head=head,
+               day=blank)
+    for ws in book.worksheets():
+        left = _page_text(config.name)
+        right = W["print_unit"] if ws.name == SUMMARY else _page_text(f"{period}")
+        ws.set_header(f'&L{left}&C&"宋体,Bold"&A&R{right}')
+        ws.set_footer(f"&L{sign}&C{pages}&R{digest_line}" if ws.name == SUMMARY
+                      else f"&L{digest_line}&C{pages}")
+        if ws.name != SUMMARY and ws.name != TREND:
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)  # a finding's columns on one page, never split across two
+            if ws.name in (FINDINGS, AUDIT, MISSING, MANIFEST):
+                ws.repeat_rows(0)
 
 
 def _coverage_row(ws: Any, fmt: _Formats, result: Consolidation, config: Any, r: int) -> None:
@@ -433,6 +512,13 @@ def _charts(book: Any, ws: Any, first: int, last: int) -> None:
                               "values": f"='{SUMMARY}'!${letter}${first}:${letter}${last}"})
         chart.set_title({"name": title})
         chart.set_legend({"position": "bottom" if len(keys) > 1 else "none"})
+        values = {"num_format": "#,##0", "min": 0}  # thousands separated, from 0
+        if kind == "bar":  # 考评得分: categories up the side, scores from 0 to 100
+            chart.set_x_axis({**values, "num_format": "0", "max": 100})
+            chart.set_y_axis({"interval_unit": 1, "reverse": True})
+        else:
+            chart.set_y_axis(values)
+            chart.set_x_axis({"interval_unit": 1, "num_font": {"rotation": -45}})
         ws.insert_chart(place, i * 8, chart, {"x_scale": 1.0, "y_scale": 1.0})
 
 
@@ -468,6 +554,8 @@ def _findings_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _C
     rows = [row for row, _ in findings_rows(result)]
     ws = _list_sheet(book, fmt, checked, FINDINGS, FINDINGS_HEADS, rows)
     ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 12)
+    ws.set_column(4, 4, 20)
     ws.set_column(5, 5, 70)
 
 
@@ -525,6 +613,11 @@ def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) 
     ws = _list_sheet(book, fmt, checked, TREND, TREND_HEADS, rows)
     ws.set_column(0, 0, 10)
     ws.set_column(1, len(TREND_HEADS) - 1, 14)
+    ws.set_paper(9)
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_h_pagebreaks([len(rows) + 2])  # the charts on a page of their own, never cut
     last = len(rows)
     for i, keys in enumerate((("members",), ("dues_due", "dues_paid", "arrears"))):
         chart = book.add_chart({"type": "line"})
@@ -536,6 +629,7 @@ def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) 
                               "values": f"='{TREND}'!${letter}$2:${letter}${last + 1}",
                               "marker": {"type": "circle"}})
         chart.set_title({"name": W["trend_members"] if i == 0 else W["trend_dues"]})
+        chart.set_y_axis({"num_format": "#,##0", "min": 0})
         chart.set_legend({"position": "bottom" if len(keys) > 1 else "none"})
         ws.insert_chart(last + 2, i * 8, chart)
 
@@ -614,6 +708,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         _trend_sheet(book, fmt, trend_rows(result, trend or {}), checked)
         _manifest(book, fmt, result, options, params, checked)
         _summary(book, summary, fmt, result, formulas, config, checks)
+        _print_pages(book, config, result.period, digest.hexdigest())
         summary.activate()
         book.close()
     return digest.hexdigest()
