@@ -69,6 +69,13 @@ def browser(tmp_path, downloads):
         driver.quit()
 
 
+def _natural(text: str) -> list:
+    """A sort key that orders A9 before A10, as the page's numeric collation does."""
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
 def _downloaded(folder: Path, suffix: str, seconds: float = 60) -> Path:
     """The file the browser finished downloading into ``folder``."""
     deadline = time.monotonic() + seconds
@@ -191,3 +198,37 @@ def test_the_treasurer_closes_the_period_and_downloads_the_workbook(federation, 
     assert post_upload(url, codes["clerk"], again, again.name)[0] == 200
     wait.until(lambda d: "已替代 1" in roster.text)  # without reloading the page
     assert browser.current_url.rstrip("/") == url
+
+
+def test_the_html_report_filters_and_sorts_in_the_browser(browser, tmp_path):
+    """The validate report's findings table, offline: filtered by severity and branch, sorted
+    by a column, by its inline script."""
+    from click.testing import CliRunner
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from toolkit.cli import cli
+
+    report = tmp_path / "校验报告.html"
+    CliRunner().invoke(cli, ["validate", str(INBOX), "--config", str(CONFIG), "--format", "html",
+                             "--output", str(report), "--no-register"])
+    browser.get(report.as_uri())
+    assert "华东精密机械集团有限公司工会 2026-10 校验报告" in browser.title
+
+    def shown():
+        return [r for r in browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+                if r.is_displayed()]
+    every = len(shown())
+    Select(browser.find_element(By.ID, "f-severity")).select_by_value("warning")
+    warnings = shown()
+    assert 0 < len(warnings) < every
+    assert all(r.get_attribute("data-severity") == "warning" for r in warnings)
+    Select(browser.find_element(By.ID, "f-severity")).select_by_value("")
+    Select(browser.find_element(By.ID, "f-branch")).select_by_visible_text("FH03")
+    assert {r.get_attribute("data-branch") for r in shown()} == {"FH03"}
+    Select(browser.find_element(By.ID, "f-branch")).select_by_value("")
+    browser.find_elements(By.CSS_SELECTOR, "#findings th")[4].click()  # 单元格
+    cells = [r.find_elements(By.TAG_NAME, "td")[4].text for r in shown()]
+    refs = [c for c in cells if c != "—"]  # a finding of a whole file has no cell
+    assert len(cells) == every and refs == sorted(refs, key=_natural)
+    assert cells[:len(cells) - len(refs)] == ["—"] * (len(cells) - len(refs))

@@ -85,9 +85,13 @@ def test_the_treasurer_closes_the_period_and_downloads_what_verifies(closing, tm
     out = tmp_path / "下载.xlsx"
     out.write_bytes(workbook.content)
     assert verify_workbook(out, load_config(CONFIG)).errors == 0
+    from toolkit.render.html import script_hash
+
     report = client.get(state["report"])
-    assert report.status_code == 200 and "script-src" not in report.headers[
-        "content-security-policy"] and "FH01" in report.text
+    policy = report.headers["content-security-policy"]
+    assert report.status_code == 200 and "FH01" in report.text
+    assert f"script-src {script_hash()}" in policy and "unsafe-inline'" not in policy.split(
+        "script-src")[1]  # its own script, by hash, and nothing else
     with Register(db) as register:  # recorded as the CLI's close is: the matrix's history
         assert register.periods() == ["2026-10"]
     listed = client.get("/?format=json").json()["closes"]

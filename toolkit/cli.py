@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -407,7 +407,8 @@ def validate(paths: tuple[Path, ...], fmt: str, annotate_dir: Path | None, lang:
             register.record_validation(report.files, str(paths[0].resolve()),
                                        {"config": config_fingerprint(config_path)})
             register.prune(config.privacy.keep_months)
-    render = {"text": render_text, "json": render_json, "html": render_html}[fmt]
+    render = {"text": render_text, "json": render_json,
+              "html": partial(render_html, federation=config.name)}[fmt]
     _report(render(report, lang), output, lang, utf8=fmt != "text")
     shown = " ".join(map(str, paths))
     if annotate_dir is not None:

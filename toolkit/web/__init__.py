@@ -37,6 +37,7 @@ from ..config import FederationConfig, load_config
 from ..consolidate import previous_month
 from ..messages import LANGS, say, words
 from ..register import Register, chase_list, period_matrix
+from ..render.html import script_hash
 from ..render.text import STATUS, TEMPLATE_TITLES
 from ..spec import TEMPLATE_IDS
 from . import work
@@ -522,10 +523,11 @@ async def close_download(request: Request) -> Response:
     shown, what = _shown_close(state, lang), request.path_params["what"]
     if what not in ("workbook", "report") or shown[what] is None:
         return _refuse(request, "web.not_found", 404)
-    if what == "report":  # shown in the browser; its own styles only, never a script
+    if what == "report":  # shown in the browser: its own styles, and its one script only
         return FileResponse(folder / work.report_name(lang), media_type="text/html; charset=utf-8",
                             headers={"Content-Security-Policy":
-                                     "default-src 'none'; style-src 'unsafe-inline'",
+                                     "default-src 'none'; style-src 'unsafe-inline'; "
+                                     f"script-src {script_hash()}",
                                      "X-Content-Type-Options": "nosniff"})
     return FileResponse(folder / work.WORKBOOK, media_type=XLSX, headers={
         "Content-Disposition": work.attachment(say("web.workbook_name", lang,

@@ -270,7 +270,8 @@ def close(folder: str, inbox: str, config_path: str | None, register_path: str,
                            failed={lang: exc.message(lang) for lang in LANGS})
     result = closed.result
     for lang in LANGS:
-        (where / report_name(lang)).write_text(render_html(result.report, lang), "utf-8")
+        (where / report_name(lang)).write_text(
+            render_html(result.report, lang, config.name, result.period), "utf-8")
     errors, warnings = result.counts()
     return write_state(where, state="done" if closed.digest else "refused", finished=_now(),
                        stage="done", period=result.period, files=len(result.chosen),
