@@ -5,9 +5,12 @@ treasurer's 催报清单.xlsx with whom to call."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import INBOX, SAMPLE
@@ -66,3 +69,25 @@ def test_return_in_english_and_refused_inside_the_inbox(tmp_path):
     inside = CliRunner().invoke(cli, ["return", str(INBOX), "--out", str(INBOX / "退改"),
                                       "--config", CONFIG])
     assert inside.exit_code == 2 and not (INBOX / "退改").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
+                    reason="LibreOffice is not installed (.ci/run installs it)")
+def test_an_annotated_xls_copy_keeps_the_clerks_layout(tmp_path):
+    """An .xls (what WPS often saves) is converted by LibreOffice before it is marked: its date
+    formats and its hidden sheet stay as the clerk had them, and the copy says what it is."""
+    from toolkit.findings import FileReport, finding
+    from toolkit.render.annotate import annotate_file
+
+    source = next(INBOX.glob("FH06_*_会员名册_*.xls"))
+    report = FileReport(source.name, source=source, template="roster", findings=[
+        finding("id_checksum", source.name, "会员名册", "D10", "id_number", "x")])
+    copy = annotate_file(source, report, tmp_path)
+    book = openpyxl.load_workbook(copy)
+    assert book["_meta"].sheet_state == "hidden"  # not shown, as in the clerk's file
+    roster = book["会员名册"]
+    assert roster["D10"].comment is not None and roster["D10"].fill.fgColor.rgb.endswith("FFC7CE")
+    dates = [c for row in roster.iter_rows() for c in row if hasattr(c.value, "year")]
+    assert dates and all("yy" in c.number_format.lower() for c in dates)  # still dates
+    notes = [c.value for row in book["问题清单"].iter_rows() for c in row if c.value]
+    assert any("LibreOffice" in str(v) and "已保留" in str(v) for v in notes)

@@ -3,7 +3,9 @@
 For each file with findings, a copy (never the original) where every cell with a finding is
 filled red (error) or amber (warning) and carries a comment saying what is wrong and how to fix
 it, plus a 问题清单 sheet listing every finding with a link to its cell. .xlsx/.xlsm files keep
-their own formatting (openpyxl); .xls/.ods files are rebuilt as .xlsx from their values.
+their own formatting (openpyxl); .xls/.ods files are converted to .xlsx by LibreOffice where it
+is installed (their layout kept), else rebuilt from their values — the copy's 问题清单 says
+which.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ..atomic import atomic_path
 from ..errors import UsageError
 from ..findings import CELL_LIMIT, ERROR, FileReport, Finding, cut, escaped, file_of
-from ..messages import words
+from ..messages import say, words
 from ..read.locate import ISSUES_HEAD_KEYS
 from ..read.workbook import open_book
 from .text import STATUS
@@ -45,13 +47,41 @@ def _put_text(ws, row: int, col: int, value: str) -> None:
     cell.data_type = "s"
 
 
-def _load(path: Path) -> Workbook:
-    """The clerk's workbook with its formatting, or a values-only rebuild when openpyxl can't."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+def _load(path: Path) -> tuple[Workbook, str | None]:
+    """The clerk's workbook with its formatting, and what the copy must say about itself: an
+    .xls or .ods converted by LibreOffice (widths, formats, dropdowns, hidden sheets kept), or
+    a values-only rebuild where neither openpyxl nor LibreOffice can open it."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
         try:
-            return openpyxl.load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm")
+            return openpyxl.load_workbook(path, keep_vba=suffix == ".xlsm"), None
         except Exception:  # openpyxl rejects some valid files: fall back to the values
             pass
+    converted = _converted(path)
+    if converted is not None:
+        return converted, "annotate.note_converted"
+    return _rebuilt(path), "annotate.note_values" if suffix != ".xlsx" else None
+
+
+def _converted(path: Path) -> Workbook | None:
+    """The workbook as LibreOffice saves it as .xlsx (None: no LibreOffice, or it failed)."""
+    import subprocess
+    import tempfile
+
+    from ..consolidate.recalc import convert, soffice
+
+    if soffice() is None or path.suffix.lower() not in (".xls", ".ods", ".xlsb"):
+        return None
+    with tempfile.TemporaryDirectory(prefix="unionkit-annotate-") as folder:
+        try:
+            made = convert(path, Path(folder), "xlsx")
+            return openpyxl.load_workbook(made)
+        except (subprocess.SubprocessError, OSError, ValueError, KeyError):
+            return None
+
+
+def _rebuilt(path: Path) -> Workbook:
+    """A values-only copy of a workbook (its formatting is not kept)."""
     book = open_book(path)
     out = openpyxl.Workbook()
     out.remove(out.active)
@@ -81,7 +111,8 @@ def _mark(book: Workbook, findings: list[Finding], lang: str) -> None:
                                  height=60 + 50 * len(items))
 
 
-def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
+def _issues_sheet(book: Workbook, findings: list[Finding], lang: str,
+                  note: str | None = None) -> None:
     if ISSUES_SHEET in book.sheetnames:
         del book[ISSUES_SHEET]
     ws = book.create_sheet(ISSUES_SHEET, 0)
@@ -100,6 +131,8 @@ def _issues_sheet(book: Workbook, findings: list[Finding], lang: str) -> None:
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
             link.font = Font(color="0563C1", underline="single")
         ws.cell(ws.max_row, 3).fill = FILLS[f.severity]
+    if note is not None:  # what this copy is, below the findings
+        _put_text(ws, ws.max_row + 2, 1, say(note, lang))
     for col, width in zip("ABCDEF", (12, 8, 6, 22, 60, 50), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
@@ -121,9 +154,9 @@ def copy_name(shown: str, source: Path) -> Path:
 def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "zh",
                   name: Path | None = None) -> Path:
     """Write the annotated copy of one file under ``out_dir`` (see :func:`copy_name`)."""
-    book = _load(source)
+    book, note = _load(source)
     _mark(book, report.findings, lang)
-    _issues_sheet(book, report.findings, lang)
+    _issues_sheet(book, report.findings, lang, note)
     target = out_dir / (name or copy_name(report.path, source))
     if target.resolve() == source.resolve():
         raise UsageError("overwrite_input", path=source)
