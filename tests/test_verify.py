@@ -43,10 +43,12 @@ def _codes(result):
     return {(f.code, f.sheet, f.cell) for f in result.findings}
 
 
-def _edit_xml(path, sheet_index: int, pattern: str, replacement: str) -> None:
+def _edit_xml(path, sheet: str, pattern: str, replacement: str) -> None:
     """Change a sheet's XML in place, as a program that keeps cached values would save it."""
-    part = f"xl/worksheets/sheet{sheet_index}.xml"
+    from toolkit.verify.formats import sheet_parts
+
     with zipfile.ZipFile(path) as archive:
+        part = sheet_parts(archive)[sheet]
         items = {i.filename: archive.read(i.filename) for i in archive.infolist()}
     xml, count = re.subn(pattern, replacement, items[part].decode(), count=1)
     assert count == 1
@@ -67,7 +69,7 @@ def test_clean_workbook_verifies(made, sample_config):
 
 def test_edited_detail_value_is_named_by_cell(copy, sample_config):
     # 会费收缴 is sheet 3; the first 实缴 (column G) cell of FH01
-    _edit_xml(copy, 3, r'(<c r="G3" s="\d+"><v>)([\d.]+)(</v>)', r"\g<1>99.99\g<3>")
+    _edit_xml(copy, "会费收缴", r'(<c r="G3" s="\d+"><v>)([\d.]+)(</v>)', r"\g<1>99.99\g<3>")
     codes = _codes(verify_workbook(copy, sample_config))
     assert ("verify_cell_edited", "会费收缴", "G3") in codes
     assert any(c == "verify_value_wrong" and s == "会费收缴" for c, s, _ in codes)  # its 小计
@@ -77,7 +79,7 @@ def test_edited_total_is_detected(copy, sample_config):
     book = openpyxl.load_workbook(copy, read_only=True)
     row = next(r[0].row for r in book["会费收缴"].iter_rows(min_col=1, max_col=1)
                if r[0].value == "FH01 小计")
-    _edit_xml(copy, 3, rf'(<c r="G{row}" s="\d+"><f>[^<]*</f><v>)([\d.]+)(</v>)',
+    _edit_xml(copy, "会费收缴", rf'(<c r="G{row}" s="\d+"><f>[^<]*</f><v>)([\d.]+)(</v>)',
               r"\g<1>1.23\g<3>")
     assert ("verify_value_wrong", "会费收缴", f"G{row}") in _codes(
         verify_workbook(copy, sample_config))
@@ -142,7 +144,7 @@ def test_cli_json_and_exit_codes(made, copy):
     assert ok.exit_code == 0
     data = json.loads(ok.stdout)
     assert data["verified"] is True and data["summary"]["errors"] == 0
-    _edit_xml(copy, 3, r'(<c r="G3" s="\d+"><v>)([\d.]+)(</v>)', r"\g<1>99.99\g<3>")
+    _edit_xml(copy, "会费收缴", r'(<c r="G3" s="\d+"><v>)([\d.]+)(</v>)', r"\g<1>99.99\g<3>")
     assert CliRunner().invoke(cli, ["verify", str(copy)]).exit_code == 1
     assert CliRunner().invoke(cli, ["verify", str(copy.with_name("none.xlsx"))]).exit_code == 2
 

@@ -733,7 +733,7 @@ def export(inbox: Path, fmt: str, out_dir: Path, period: str | None, lang: str,
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path))
 @handles_errors
 def pdf(workbook: Path, out: Path | None, lang: str) -> int:
-    """Write 汇总 and 问题清单 of a generated workbook as one PDF, ready to print and stamp."""
+    """Write 汇总, 收入支出表 and 问题清单 of a generated workbook as one PDF, to print and stamp."""
     from .render.pdf import PRINTED, workbook_pdf
 
     if not workbook.is_file():

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .consolidate import add_figures
+from .consolidate import NOT_SUMMED, add_figures
 from .errors import ToolkitError
 from .findings import FileReport, part_path
 from .privacy import key_for, keyed, scrub
@@ -562,7 +562,7 @@ class Register:
                 continue
             values = json.loads(figures)
             total = out.setdefault(period, {})
-            add_figures(total, values, (k for k in values if k not in ("score", "grade", "welfare")))
+            add_figures(total, values, (k for k in values if k not in NOT_SUMMED))
             if branch is not None:  # a score and a grade do not add up across branches
                 total.update(score=values.get("score"), grade=values.get("grade"))
         return out

@@ -69,6 +69,10 @@ class TemplateSpec:
     distinctive: tuple[str, ...] = ()
     distinctive_min: int = 2
 
+    def title_in(self, lang: str) -> str:
+        """The template's title in ``lang`` (会员名册, roster)."""
+        return self.title_en if lang == "en" else self.title
+
     def column(self, key: str) -> Field:
         """The column with this key (a SpecError names the spec when it has none)."""
         for field in self.columns:

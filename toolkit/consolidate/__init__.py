@@ -39,6 +39,7 @@ from .formulas import (
     rank_of,
     roster_counts,
 )
+from .statement import account_amounts
 from .stream import render_detail
 
 ZERO = Decimal("0.00")
@@ -78,6 +79,9 @@ class BranchSummary:
     warnings: int = 0
     unreported: frozenset[str] = frozenset()  # templates this branch did not send
     welfare: dict[str, Decimal] = field(default_factory=dict)  # spent under each yearly cap
+    #: This period's amount of each income and expenditure account (收入支出表, and next
+    #: month's 本年累计数 from the register).
+    accounts: dict[str, Decimal] = field(default_factory=dict)
 
     def missing_figure(self, key: str) -> bool:
         """Whether a 汇总 figure comes from a template the branch did not send."""
@@ -95,9 +99,16 @@ class BranchSummary:
                    "arrears": f"{self.arrears:.2f}", "fund": f"{self.fund:.2f}",
                    "closing": f"{self.closing:.2f}",
                    "score": None if self.score is None else str(self.score), "grade": self.grade,
-                   "welfare": {name: f"{spent:.2f}" for name, spent in self.welfare.items()}}
+                   "welfare": {name: f"{spent:.2f}" for name, spent in self.welfare.items()},
+                   "accounts": None if "ledger" in self.unreported else {
+                       code: f"{amount:.2f}" for code, amount in self.accounts.items()}}
         # a figure of a template the branch did not send is not recorded as 0: it is unknown
         return {k: None if self.missing_figure(k) else v for k, v in figures.items()}
+
+
+#: The figures of a period that are not sums over its branches (a score, a grade, the
+#: welfare and account breakdowns).
+NOT_SUMMED = ("score", "grade", "welfare", "accounts")
 
 
 def add_figures(total: dict[str, Any], figures: dict[str, Any], keys: Iterable[str]) -> None:
@@ -401,6 +412,10 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     for (code, name), lines in sorted(welfare_spent(rows.ledger, config).items()):
         if code in by_code:
             by_code[code].welfare[name] = sum((r["expense"] for r in lines), ZERO)
+    chart = config.chart_for(period).accounts
+    for code, amounts in account_amounts(rows.ledger, chart).items():
+        if code in by_code:
+            by_code[code].accounts = dict(sorted(amounts.items()))
     return Consolidation(period, report, chosen, superseded, excluded, missing, summaries, flags,
                          config.privacy, keep_records)
 

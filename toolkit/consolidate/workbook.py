@@ -23,7 +23,7 @@ from .. import __version__
 from ..atomic import atomic_path
 from ..findings import ERROR, Finding, row_status
 from ..integrity import Digest, row_check
-from ..layout import col_letter
+from ..layout import a1, col_letter
 from ..messages import say
 from ..money import excel_number
 from ..parallel import without_cycle_collection
@@ -57,6 +57,18 @@ from .formulas import (
     span_count,
     subtotal,
     summary_letter,
+)
+from .statement import (
+    AMOUNT,
+    STATEMENT,
+    ZERO,
+    earlier_sums,
+    month_formula,
+    month_sums,
+    statement_heads,
+    statement_lines,
+    statement_rows,
+    year_formula,
 )
 from .stream import STYLE, STYLE_KINDS, Workbook, cell_xml, write_rows
 
@@ -458,7 +470,7 @@ def _print_pages(book: Any, config: Any, period: str, digest: str) -> None:
     汇总's footer is the line its signers sign on."""
     pages, digest_line = W["footer"], say("workbook.print_digest", "zh", version=__version__,
                                           digest=digest[:16])
-    blank = W["print_blank"]
+    blank = "_" * 8  # a line to sign on
     preparer, reviewer, head = (name or blank for name in config.signers)
     sign = say("workbook.print_sign", "zh", preparer=preparer, reviewer=reviewer, head=head,
                day=blank)
@@ -468,7 +480,13 @@ def _print_pages(book: Any, config: Any, period: str, digest: str) -> None:
         ws.set_header(f'&L{left}&C&"宋体,Bold"&A&R{right}')
         ws.set_footer(f"&L{sign}&C{pages}&R{digest_line}" if ws.name == SUMMARY
                       else f"&L{digest_line}&C{pages}")
-        if ws.name != SUMMARY and ws.name != TREND:
+        if ws.name == STATEMENT:  # its figures in blocks of branches, 科目 repeated
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.set_print_scale(85)
+            ws.repeat_rows(0, 1)
+            ws.repeat_columns(0, 1)
+        elif ws.name not in (SUMMARY, TREND):
             ws.set_paper(9)
             ws.set_landscape()
             ws.fit_to_pages(1, 0)  # a finding's columns on one page, never split across two
@@ -634,6 +652,78 @@ def _trend_sheet(book: Any, fmt: _Formats, rows: list[list], checked: _Checked) 
         ws.insert_chart(last + 2, i * 8, chart)
 
 
+def _statement_sheet(ws: Any, fmt: _Formats, result: Consolidation, config: Any,
+                     ledger_pages: list[str], history: dict, checked: _Checked) -> None:
+    """收入支出表 (:mod:`.statement`): each account's 本月数 and 本年累计数 for the federation
+    and each branch, as formulas with their exact values; a branch without a ledger shows
+    未报送. Each row's 科目编码 and 项目 carry a check, like the list sheets' rows."""
+    lines = statement_lines(config.chart_for(result.period).accounts.values())
+    branches = [s.code for s in result.summaries]
+    missing = {s.code for s in result.summaries if "ledger" in s.unreported}
+    ledger = [{**r.values, "branch": branch} for (branch, t), f in sorted(result.chosen.items())
+              if t == "ledger" for r in f.load_records()]
+    month, (earlier, periods) = month_sums(ledger, lines), earlier_sums(history, result.period,
+                                                                        lines)
+    heads = statement_heads(branches)
+    ws.set_row(1, 30)
+    _header(ws, fmt, heads, say("workbook.statement_title", "zh", name=config.name,
+                                period=result.period))
+    tops: dict[str, list[int]] = {kind: [] for kind in AMOUNT}
+    totals: dict[str, int] = {}
+    r = FIRST_DATA_ROW
+    for row in statement_rows(lines):
+        cells = [row.line.code if row.line else "", row.label]
+        for c, value in enumerate(cells):
+            ws.write_string(r, c, value, fmt.text if row.line else fmt.sub_text)
+        ws.write_string(r, len(heads), checked.seal(STATEMENT, cells), fmt.text)
+        for j, who in enumerate((None, *branches)):
+            m, y = 2 + 2 * j, 3 + 2 * j
+            if who in missing:
+                ws.write_string(r, m, MISSING_MARK, fmt.text)
+                ws.write_string(r, y, MISSING_MARK, fmt.text)
+                continue
+            if row.line is not None:
+                this = month.get((row.line.code, who), ZERO)
+                ws.write_formula(r, m, month_formula(ledger_pages, row.line, who), fmt.money,
+                                 excel_number(this))
+                before = earlier.get((row.line.code, who), ZERO)
+                ws.write_formula(r, y, year_formula(a1(r, m), before), fmt.money,
+                                 excel_number(this + before))
+                continue
+            for c in (m, y):
+                formula, cached = _statement_total(row, c, tops, totals, month, earlier, who,
+                                                   lines, c == y)
+                ws.write_formula(r, c, formula, fmt.sub_money, cached)
+        if row.line is not None and not row.line.sub:
+            tops[row.line.kind].append(r)
+        if row.total is not None:
+            totals[row.total] = r
+        r += 1
+    note = say("workbook.statement_covers", "zh", periods="、".join([*periods, result.period]))
+    ws.write_string(r, 0, W["statement_note"], fmt.text)
+    ws.write_string(r, 1, note, fmt.text)
+    ws.write_string(r, len(heads), checked.seal(STATEMENT, [W["statement_note"], note]),
+                    fmt.text)
+    ws.freeze_panes(FIRST_DATA_ROW, 2)
+    ws.set_column(0, 0, 9)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, len(heads) - 1, 13)
+
+
+def _statement_total(row: Any, col: int, tops: dict, totals: dict, month: dict, earlier: dict,
+                     who: str | None, lines: list, year: bool) -> tuple[str, Any]:
+    """A total's (or the balance's) formula in column ``col`` and its value."""
+    def value(kind: str) -> Decimal:
+        return sum((month.get((line.code, who), ZERO) + (earlier.get((line.code, who), ZERO)
+                                                         if year else ZERO)
+                    for line in lines if line.kind == kind and not line.sub), ZERO)
+    if row.balance:
+        formula = f"={a1(totals['income'], col)}-{a1(totals['expenditure'], col)}"
+        return formula, excel_number(value("income") - value("expenditure"))
+    refs = [a1(t, col) for t in tops[row.total]]
+    return "=" + ("+".join(refs) or "0"), excel_number(value(row.total))
+
+
 def _missing_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
     rows = [[b.code, b.name, b.kind, load_spec(t).title, result.period_of(t)]
             for b, t in result.missing]
@@ -696,6 +786,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         digest = Digest()
         checked = _Checked(digest, fmt)
         summary = book.add_worksheet(SUMMARY)
+        statement = book.add_worksheet(STATEMENT)  # second; written once the ledger's pages are
         checks = [checked.seal(SUMMARY, list(_summary_cells(s).values()))
                   for s in result.summaries]
         pages = {}
@@ -706,6 +797,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         _audit_sheet(book, fmt, result, checked)
         _missing_sheet(book, fmt, result, checked)
         _trend_sheet(book, fmt, trend_rows(result, trend or {}), checked)
+        _statement_sheet(statement, fmt, result, config, pages["ledger"], trend or {}, checked)
         _manifest(book, fmt, result, options, params, checked)
         _summary(book, summary, fmt, result, formulas, config, checks)
         _print_pages(book, config, result.period, digest.hexdigest())

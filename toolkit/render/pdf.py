@@ -1,6 +1,6 @@
 """The consolidated workbook's printed pages as one PDF (``unionkit pdf``), by LibreOffice.
 
-Only the sheets a federation prints and stamps go in — 汇总 and 问题清单 — each with the page
+Only the sheets a federation prints and stamps go in — 汇总, 收入支出表 and 问题清单 — each with the page
 setup the writer gave it (A4, its heads repeated, page numbers, the signing line under 汇总).
 The detail sheets stay in the workbook: LibreOffice skips a hidden sheet, so the PDF is made
 from a copy in which the others are hidden.
@@ -17,11 +17,12 @@ from pathlib import Path
 
 from ..atomic import atomic_path
 from ..consolidate.recalc import convert, soffice
+from ..consolidate.statement import STATEMENT
 from ..consolidate.workbook import FINDINGS, SUMMARY
 from ..errors import ToolkitError
 
 #: The sheets the PDF holds, in the workbook's order.
-PRINTED = (SUMMARY, FINDINGS)
+PRINTED = (SUMMARY, STATEMENT, FINDINGS)
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?/>')
 
 

@@ -90,8 +90,7 @@ def render_notice(branch: BranchReturn, result: Any, config: Any, lang: str,
     return page.from_string(source).render(
         branch=branch, federation=config.name, period=result.period, today=today.isoformat(),
         w=words("returns", lang), t=words("label", lang), status=STATUS[lang],
-        titles={t: (load_spec(t).title if lang == "zh" else load_spec(t).title_en)
-                for t in TEMPLATE_TITLES},
+        titles={t: load_spec(t).title_in(lang) for t in TEMPLATE_TITLES},
         lang=lang, version=__version__) + "\n"
 
 
@@ -130,7 +129,7 @@ def _chase_book(result: Any, config: Any, path: Path, lang: str) -> None:
             sheet.write_string(0, c, text, head)
         for r, (branch, template) in enumerate(result.missing, start=1):
             preparer, phone = people.get(branch.code, ("", ""))
-            title = load_spec(template).title if lang == "zh" else load_spec(template).title_en
+            title = load_spec(template).title_in(lang)
             for c, text in enumerate((branch.code, branch.name, title,
                                       result.period_of(template), preparer, phone)):
                 sheet.write_string(r, c, str(text))

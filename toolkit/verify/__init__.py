@@ -32,6 +32,7 @@ from ..consolidate.formulas import (
     detail_letters,
     keyed_columns,
 )
+from ..consolidate.statement import STATEMENT, statement_heads
 from ..consolidate.workbook import (
     AUDIT,
     AUDIT_HEADS,
@@ -63,6 +64,7 @@ from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
 from .scan import ListedCodes, Tally, check_findings, scan_detail
 from .scan import heads as detail_heads
+from .statement import check_statement, statement_rows
 from .totals import branch_rows, check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
@@ -134,6 +136,11 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     for sheet_name, heads in LIST_SHEETS:
         sheet = book.sheet(sheet_name)
         findings += _check_rows(name, sheet, _list_rows(sheet, len(heads)), digest)
+    order = _summary_order(book.sheet(SUMMARY))
+    statement = book.sheet(STATEMENT)  # a workbook made before it has none; one deleted since
+    if statement is not None:          # leaves its checks out of the digest
+        findings += _check_rows(name, statement, statement_rows(
+            statement, len(statement_heads(order))), digest, [0, 1])
     findings += _check_rows(name, book.sheet(MANIFEST), manifest.checks, digest)
     add_run_facts(digest, ((label, manifest.facts.get(label, "")) for label in RUN_FACTS))
     result.digest_found = digest.hexdigest()
@@ -149,6 +156,12 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     if book.sheet(SUMMARY) is not None:
         more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params,
                                 _missing(book.sheet(MISSING)), manifest.period or None)
+        findings += more
+        checked += n
+    if statement is not None:
+        more, n = check_statement(name, statement, tally.ledger, tally.pages.get("ledger", []),
+                                  order, {b for b, t in _missing(book.sheet(MISSING))
+                                          if t == "ledger"})
         findings += more
         checked += n
     uncalculated = sum(book.uncalculated.values())
@@ -177,6 +190,9 @@ def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
     layouts: dict[str, dict[str, str]] = {name: {} for name in book.names}
     layouts[SUMMARY] = {a1(0, i)[:-1]: kind for i, (_, _, kind) in enumerate(SUMMARY_COLUMNS)}
     layouts[AUDIT] = {"C": "int", "E": "money"}
+    if STATEMENT in book.names:  # 科目编码 and 项目, then figures
+        width = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
+        layouts[STATEMENT] = {a1(0, c)[:-1]: "money" for c in range(2, width)}
     layouts[TREND] = {a1(0, i + 1)[:-1]: "money" for i, (key, _) in enumerate(TREND_COLUMNS)
                       if SUMMARY_KIND.get(key) == "money"}
     for template, pages in tally.pages.items():
@@ -197,7 +213,9 @@ def _hidden_detail(template: str, keyed: tuple[str, ...]) -> set[int]:
 def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Finding]:
     """Cells whose number format shows another figure than they hold (:mod:`.formats`)."""
     out = []
+    statement = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
     hidden = {SUMMARY: {len(SUMMARY_COLUMNS) + 1}, MANIFEST: {len(MANIFEST_HEADS) + 1},
+              STATEMENT: {statement + 1},
               **{name: {len(heads) + 1} for name, heads in LIST_SHEETS},
               **{page: _hidden_detail(t, tally.params.keyed) for t, pages in tally.pages.items()
                  for page in pages}}
@@ -260,7 +278,7 @@ def _extra_sheets(file: str, book: Workbook) -> list[Finding]:
     discrepancy: an auditor reads every sheet of the workbook, so verify accounts for each."""
     titles = "|".join(re.escape(load_spec(t).title) for t in TEMPLATE_IDS)
     ours = re.compile(rf"^(?:{titles})(?:\(\d+\))?$")
-    known = {SUMMARY, MANIFEST, *(name for name, _ in LIST_SHEETS)}
+    known = {SUMMARY, STATEMENT, MANIFEST, *(name for name, _ in LIST_SHEETS)}
     return [finding("verify_sheet_extra", file, name, None, None, name)
             for name in book.names if name not in known and not ours.match(name)]
 
@@ -317,6 +335,11 @@ def _missing(sheet: SheetData | None) -> set[tuple[str, str]]:
     titles = {load_spec(t).title: t for t in TEMPLATE_IDS}
     return {(text(cells[0]), titles.get(text(cells[3]), ""))
             for _, cells, _ in _list_rows(sheet, len(MISSING_HEADS))}
+
+
+def _summary_order(summary: SheetData | None) -> list[str]:
+    """汇总's branch codes in its order (the statement's columns follow it)."""
+    return [text(summary.value(r, 0)) for r in branch_rows(summary)] if summary else []
 
 
 def _summary_codes(summary: SheetData | None) -> set[str]:
