@@ -20,7 +20,7 @@ from .consolidate import Consolidation, consolidate
 from .consolidate.formulas import SUMMARY_COLUMNS
 from .findings import row_status
 from .messages import say, words
-from .privacy import keyed, masked_columns, shown
+from .privacy import hashed, masked_columns, shown
 from .spec import TEMPLATE_IDS, load_spec
 
 try:
@@ -115,9 +115,7 @@ def _detail(result: Consolidation, template: str) -> Any:
                 value = rec.get(c.key)
                 cols[c.label][1].append(shown(value, c, privacy) if c.key in hidden else value)
             for key, label in hashes.items():
-                raw = rec.get(key)
-                cols[label][1].append(None if raw in (None, "") else keyed(privacy.key,
-                                                                             str(raw)))
+                cols[label][1].append(hashed(rec.get(key), privacy))
             cols[W["source_file"]][1].append(report.path)
             cols[W["source_row"]][1].append(rec.row + 1)
             cols[W["status"]][1].append(status(rec.row + 1) or row_status(()))

@@ -65,6 +65,11 @@ def keyed(key: bytes, text: str) -> str:
     return hmac.new(key, plain.encode("utf-8"), hashlib.sha256).hexdigest()[:HASH_CHARS]
 
 
+def hashed(value: Any, privacy: Privacy) -> str | None:
+    """A masked column's cell as its hidden column holds it: the keyed hash (None if empty)."""
+    return None if value in (None, "") else keyed(privacy.key, str(value))
+
+
 def key_id(key: bytes) -> str:
     """A name for a key that does not give it away: which key a workbook's hashes were made
     with, so verify can tell another key from an edit."""

@@ -23,7 +23,7 @@ from ..findings import FileReport, Finding, Report, finding
 from ..layout import a1
 from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
-from ..privacy import DEFAULTS, Privacy, keyed, keyed_config, shield_files, shown
+from ..privacy import DEFAULTS, Privacy, hashed, keyed_config, shield_files, shown
 from ..read.normalize import BadValue, parse_period
 from ..spec import TEMPLATE_IDS, load_spec
 from ..spool import Spool, in_pieces
@@ -282,7 +282,7 @@ def extract(report: FileReport, privacy: Privacy = DEFAULTS, keep: bool = False)
         for records in in_pieces(report.records):
             report.add_piece("dues_lines", [
                 {"id_number": shown(r.get("id_number"), column, privacy),
-                 "id_number_key": keyed(privacy.key, r.get("id_number")), "name": r.get("name") or "",
+                 "id_number_key": hashed(r.get("id_number"), privacy), "name": r.get("name") or "",
                  "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
                  "branch": report.branch_code, "file": report.path, "row": r.row + 1}
                 for r in records if r.get("id_number")])

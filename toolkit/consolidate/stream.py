@@ -41,7 +41,7 @@ from ..layout import EXCEL_EPOCH
 from ..memo import Memos
 from ..money import excel_number
 from ..parallel import default_workers
-from ..privacy import Privacy, keyed, shown
+from ..privacy import Privacy, hashed, shown
 from ..spec import load_spec
 from ..spool import in_pieces
 from .formulas import detail_sums, keyed_columns
@@ -304,7 +304,7 @@ def render_detail(report: FileReport, privacy: Privacy) -> None:
         return
     spec = load_spec(report.template)
     keys = [c.key for c in spec.columns]
-    hashed = keyed_columns(report.template, privacy.mask)
+    masked = keyed_columns(report.template, privacy.mask)
     kinds = detail_kinds(report.template, privacy.mask)[:-2]
     check_ref = f'<c r="{_LETTERS[len(kinds) + 1]}{ROW}" s="{_TEXT}" t="inlineStr"><is><t>'
     summed = detail_sums(report.template)
@@ -318,10 +318,9 @@ def render_detail(report: FileReport, privacy: Privacy) -> None:
                 column = [rec.shown(key) if v is None else v
                           for rec, v in zip(records, column, strict=True)]
             columns.append(column)
-        for c in hashed:  # from the values as read, before they are masked
-            columns.append([None if v in (None, "") else keyed(privacy.key, str(v))
-                            for v in columns[1 + keys.index(c.key)]])
-        for c in hashed:
+        for c in masked:  # from the values as read, before they are masked
+            columns.append([hashed(v, privacy) for v in columns[1 + keys.index(c.key)]])
+        for c in masked:
             at = 1 + keys.index(c.key)
             columns[at] = [shown(v, c, privacy) for v in columns[at]]
         columns += [[report.path] * count, [rec.row + 1 for rec in records]]

@@ -412,17 +412,19 @@ HEAD_LINES = 3
 def summary_widths(result: Consolidation) -> list[int]:
     """Each 汇总 column's width from its content: the head on three lines, every branch's
     figure and the 合计 as shown (money with thousands separators)."""
-    def shown(value: Any, kind: str) -> str:
-        if isinstance(value, Decimal) and kind == "money":
-            return f"{value:,.2f}"
-        return "00.0%" if kind == "pct" else str(value)
+    def shown(s: BranchSummary, key: str, kind: str) -> str:
+        if kind == "pct":  # a ratio, shown as 12.3%
+            return "00.0%"
+        if s.missing_figure(key):
+            return MISSING_MARK
+        value = _summary_total(s, key)
+        return f"{value:,.2f}" if kind == "money" else str(value)
     widths = []
     for key, label, kind in SUMMARY_COLUMNS:
-        values = [MISSING_MARK if s.missing_figure(key) else shown(_summary_total(s, key), kind)
-                  if key != "share" else "00.0%" for s in result.summaries]
+        values = [shown(s, key, kind) for s in result.summaries]
         if key in TOTALLED:
-            values.append(shown(sum((Decimal(_summary_total(s, key))
-                                     for s in result.summaries), Decimal(0)), kind))
+            total = sum((Decimal(_summary_total(s, key)) for s in result.summaries), Decimal(0))
+            values.append(f"{total:,.2f}" if kind == "money" else str(total))
         widths.append(max(-(-text_width(label) // HEAD_LINES) + 1,
                           *(text_width(v) + 1 for v in values), 5))
     return widths
