@@ -33,7 +33,7 @@ def test_templates_command(tmp_path):
     result = CliRunner().invoke(cli, ["templates", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == \
-        ["assessment.xlsx", "dues.xlsx", "ledger.xlsx", "roster.xlsx"]
+        ["assessment.xlsx", "dues.xlsx", "hardship.xlsx", "ledger.xlsx", "roster.xlsx"]
 
 
 def test_missing_config_exits_2(tmp_path):

@@ -42,7 +42,7 @@ def test_decisions(result):
     assert [(old.path, new.path) for old, new in result.superseded] == [
         ("FH02_二车间分会_会费收缴_2026-10.xlsx", "FH02_二车间分会_会费收缴_2026-10（更正）.xlsx")]
     assert [(b.code, t) for b, t in result.missing] == [("FH07", "ledger")]
-    assert len(result.chosen) == 39 and result.excluded == []
+    assert len(result.chosen) == 42 and result.excluded == []
 
 
 def test_summary_equals_the_branch_inputs(result, sample_config):
@@ -81,7 +81,7 @@ def test_json_money_is_text(result):
 def test_workbook_sheets_formulas_and_text(workbook):
     book = openpyxl.load_workbook(workbook)
     assert book.sheetnames == ["汇总", "收入支出表", "会员名册", "会费收缴", "经费收支账", "考核评分",
-                               "问题清单", "审计提示", "未报送", "趋势", "来源清单"]
+                               "困难职工档案", "问题清单", "审计提示", "未报送", "趋势", "来源清单"]
     summary = book["汇总"]
     due = summary_letter("dues_due")
     assert summary[f"{due}3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")
@@ -106,7 +106,7 @@ def test_libreoffice_recalculates_to_the_cached_values(workbook, tmp_path):
     _assert_recalculates(workbook, tmp_path)
 
 
-def _assert_recalculates(workbook, tmp_path):
+def _assert_recalculates(workbook, tmp_path, at_least=200):
     recalculated = recalculate(workbook, tmp_path)
     cached = openpyxl.load_workbook(workbook, data_only=True)
     fresh = openpyxl.load_workbook(recalculated, data_only=True)
@@ -119,7 +119,7 @@ def _assert_recalculates(workbook, tmp_path):
                     ours = cached[ws.title][cell.coordinate].value or 0
                     theirs = fresh[ws.title][cell.coordinate].value or 0
                     assert ours == pytest.approx(theirs, abs=1e-9), (ws.title, cell.coordinate)
-    assert formulas > 200
+    assert formulas > at_least
 
 
 GOLDEN = ROOT / "tests" / "golden" / "sample_2026-10.xlsx"

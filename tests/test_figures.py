@@ -112,7 +112,7 @@ def test_validate_counts_what_consolidate_counts(tmp_path):
     the same 13 errors as consolidate, in text and in JSON."""
     args = ["validate", str(INBOX), "--config", CONFIG, "--no-register"]
     text = CliRunner().invoke(cli, args).output
-    assert "文件 40 个，错误 13 个" in text
+    assert "文件 43 个，错误 13 个" in text
     old = "FH02_二车间分会_会费收缴_2026-10.xlsx"
     line = next(x for x in text.splitlines() if f" {old} " in x)
     assert "已替代，所用文件为 FH02_二车间分会_会费收缴_2026-10（更正）.xlsx" in line
@@ -185,7 +185,7 @@ def test_one_typo_in_a_period_never_takes_the_period(tmp_path):
     roster = inbox / "FH07_技术中心分会_会员名册_2026-10.xlsx"
     retyped(roster, "2026-10", "2027-10")
     result = consolidate(inbox, config())
-    assert result.period == "2026-10" and len(result.chosen) == 38
+    assert result.period == "2026-10" and len(result.chosen) == 41
     typo = next(f for f in result.report.files if f.path == roster.name)
     assert [(f.code, f.value) for f in typo.findings if f.code == "period_other"] == [
         ("period_other", "2027-10")]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 import toolkit
 from tests.conftest import INBOX, SAMPLE
-from toolkit.spec import TEMPLATE_IDS, load_spec
+from toolkit.spec import load_spec, template_ids
 
 pd = pytest.importorskip("pandas")
 pa = pytest.importorskip("pyarrow")
@@ -66,7 +66,7 @@ def _independent(path: Path, template: str) -> tuple[int, dict[str, Decimal]]:
 
 def test_frames_equal_an_independent_read_of_the_sample(tables):
     result, frames = tables
-    assert set(frames) == {*(load_spec(t).title for t in TEMPLATE_IDS), "汇总", "问题清单"}
+    assert set(frames) == {*(load_spec(t).title for t in template_ids()), "汇总", "问题清单"}
     for template in ("dues", "ledger"):
         spec, frame = load_spec(template), frames[load_spec(template).title]
         chosen = [f for (_, t), f in sorted(result.chosen.items()) if t == template]
@@ -98,7 +98,7 @@ def test_frames_carry_provenance_status_masking_and_dates(tables):
     assert (roster["状态"] != "通过").sum() > 0 and (roster["状态"] == "通过").sum() > 1000
     summary = frames["汇总"]
     assert len(summary) == 10 and summary["期末余额"].isna().sum() == 1  # FH07 sent no ledger
-    assert len(frames["问题清单"]) == 23
+    assert len(frames["问题清单"]) == 24
 
 
 def test_export_round_trips_and_is_reproducible(tmp_path):
@@ -114,7 +114,7 @@ def test_export_round_trips_and_is_reproducible(tmp_path):
         assert [p.read_bytes() for p in sorted(first.iterdir())] == \
             [p.read_bytes() for p in sorted(second.iterdir())]
         manifest = json.loads((first / "manifest.json").read_text("utf-8"))
-        assert len(manifest["sources"]) == 40
+        assert len(manifest["sources"]) == 43
         for entry in manifest["outputs"]:
             assert hashlib.sha256((first / entry["path"]).read_bytes()).hexdigest() == \
                 entry["sha256"]

@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from tests.conftest import INBOX, SAMPLE
 from tests.fixtures import config, plan
 from toolkit.cli import cli
-from toolkit.consolidate.formulas import SUMMARY_COLUMNS, summary_letter
+from toolkit.consolidate.formulas import summary_columns, summary_letter
 from toolkit.layout import col_letter
+from toolkit.spec import measures
 from toolkit.templates import NumberStored, write_template
 from toolkit.validate import _contained, validate_file, validate_paths
 
@@ -599,7 +600,7 @@ def test_a_sheet_added_after_generation_is_named(tmp_path, hidden):
 
 @pytest.mark.parametrize(("sheet", "cell", "value"), [
     ("会费收缴", "F1", 10000), ("会费收缴", "O5", "看过"), ("会费收缴", "F5000", 10000),
-    ("汇总", "K1", 10000), ("汇总", f"{col_letter(len(SUMMARY_COLUMNS) + 1)}4", "已审"),
+    ("汇总", "K1", 10000), ("汇总", f"{col_letter(len(summary_columns(measures())) + 1)}4", "已审"),
     ("汇总", "K40", 10000), ("汇总", f"{summary_letter('share')}13", 0.5),
     ("汇总", f"{summary_letter('score')}13", 99)])
 def test_a_figure_outside_the_table_is_named(tmp_path, sheet, cell, value):
@@ -668,9 +669,9 @@ def test_a_chinese_windows_console_never_crashes_the_report(tmp_path, encoding, 
     # the console's encoding, ✗ shown as ×
     out = result.stdout.decode(encoding if fmt == "text" else "utf-8")
     assert "Traceback" not in result.stderr.decode(encoding, "replace")
-    assert {"text": "× FH01_一车间分会_会员名册", "json": '"files": 40',
+    assert {"text": "× FH01_一车间分会_会员名册", "json": '"files": 43',
             "html": '<meta charset="utf-8">'}[fmt] in out
-    assert {"text": "文件 40 个", "json": "id_checksum", "html": "</html>"}[fmt] in out
+    assert {"text": "文件 43 个", "json": "id_checksum", "html": "</html>"}[fmt] in out
 
 
 def test_every_command_reports_whole_under_a_gbk_console(tmp_path):

@@ -37,7 +37,7 @@ def test_init_from_a_branch_list_gives_a_configuration_that_consolidates(tmp_pat
     assert config.branches[0].phone == "13900000001" and config.branches[0].contact == "联系人1"
     assert config.register_path == folder / "unionkit.db"
     assert sorted(p.name for p in (folder / "templates").iterdir()) == \
-        ["assessment.xlsx", "dues.xlsx", "ledger.xlsx", "roster.xlsx"]
+        ["assessment.xlsx", "dues.xlsx", "hardship.xlsx", "ledger.xlsx", "roster.xlsx"]
     assert (folder / "inbox").is_dir()
     inbox = folder / "inbox"
     shutil.rmtree(inbox)

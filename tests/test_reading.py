@@ -199,7 +199,7 @@ def test_two_templates_in_one_file_consolidate_and_verify(tmp_path):
     cfg = load_config(SAMPLE / "federation.toml")
     result = consolidate(inbox, cfg)
     assert {t for (code, t) in result.chosen if code == "FH01"} == {
-        "roster", "dues", "ledger", "assessment"}
+        "roster", "dues", "ledger", "assessment", "hardship"}
     out = tmp_path / "w.xlsx"
     write_workbook(result, cfg, out, {})
     verification = verify_workbook(out, cfg, sources=inbox)

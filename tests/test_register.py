@@ -167,7 +167,7 @@ def test_cli_records_runs_and_shows_status_history_and_trend(tmp_path, register_
                                 (period, json.dumps({"members": 290, "arrears": arrears,
                                                      "dues_due": "100.00"})))
     assert runner.invoke(cli, args).exit_code == 1
-    assert _count(register_in_tmp, "runs") == 2 and _count(register_in_tmp, "files") == 40
+    assert _count(register_in_tmp, "runs") == 2 and _count(register_in_tmp, "files") == 43
     book = openpyxl.load_workbook(out)
     assert [r[0] for r in book["趋势"].iter_rows(min_row=2, values_only=True)] == [
         "2026-08", "2026-09", "2026-10"]

@@ -4,7 +4,7 @@ import pytest
 
 from toolkit.config import load_config
 from toolkit.errors import ConfigError
-from toolkit.spec import TEMPLATE_IDS, all_specs, enumerations, load_spec
+from toolkit.spec import BUILTIN_IDS, all_specs, enumerations, load_spec
 
 COMMON = ["填报单位", "分会代码", "所属期", "填表人", "联系电话", "填报日期"]
 CANONICAL = {
@@ -14,10 +14,12 @@ CANONICAL = {
     "dues": "序号 姓名 证件号码 计费工资 应缴会费 实缴会费 免缴原因 备注",
     "ledger": "日期 凭证号 摘要 科目编码 科目名称 收入金额 支出金额 结算方式 经办人 审批人 附件张数",
     "assessment": "序号 一级指标 考核内容 分值 自评分 考评分 扣分说明 一票否决",
+    "hardship": "序号 姓名 性别 证件号码 工作部门 困难类型 家庭人口 家庭人均月收入 建档日期 帮扶金额 "
+                "帮扶方式 审批状态 备注",
 }
 
 
-@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+@pytest.mark.parametrize("template_id", BUILTIN_IDS)
 def test_canonical_columns_in_order(template_id):
     spec = load_spec(template_id)
     assert [c.label for c in spec.columns] == CANONICAL[template_id].split()

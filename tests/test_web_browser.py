@@ -182,7 +182,7 @@ def test_the_treasurer_closes_the_period_and_downloads_the_workbook(federation, 
     browser.find_element(By.ID, "close").click()
     wait.until(lambda d: "/consolidations/" in d.current_url)
     link = wait.until(lambda d: d.find_elements(By.ID, "download-workbook"))[0]  # it refreshes
-    assert "汇总报表 39 份" in browser.find_element(By.ID, "close-figures").text
+    assert "汇总报表 42 份" in browser.find_element(By.ID, "close-figures").text
     link.click()
     workbook = _downloaded(downloads, ".xlsx")
     assert workbook.name == "2026-10_汇总.xlsx"
@@ -190,7 +190,7 @@ def test_the_treasurer_closes_the_period_and_downloads_the_workbook(federation, 
     browser.get(url + "/")
     wait.until(lambda d: d.find_elements(By.ID, "closes"))
     cells = browser.find_elements(By.CSS_SELECTOR, "#slots td")
-    assert len(cells) == 40 and sum("未报送" in c.text for c in cells) == 1
+    assert len(cells) == 50 and sum("未报送" in c.text for c in cells) == 1
     _screenshot(browser, "desk-treasurer.png")
     roster = browser.find_element(By.CSS_SELECTOR, '#slots td[data-slot="FH01/roster"]')
     assert "已替代" not in roster.text

@@ -74,10 +74,10 @@ def test_the_treasurer_closes_the_period_and_downloads_what_verifies(closing, tm
     state = _finished(client, page_url + "?format=json")
     assert state["state"] == "done" and state["period"] == "2026-10"
     assert (state["files"], state["missing"], state["superseded"], state["errors"]) == \
-        (39, 1, 1, 13)
-    assert state["done"] == state["total"] == 40 and state["percent"] == 100
+        (42, 1, 1, 13)
+    assert state["done"] == state["total"] == 43 and state["percent"] == 100
     page = client.get(page_url).text
-    assert "汇总报表 39 份，未报送 1 项" in page and 'http-equiv="refresh"' not in page
+    assert "汇总报表 42 份，未报送 1 项" in page and 'http-equiv="refresh"' not in page
     workbook = client.get(state["workbook"])
     assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
     assert "filename*=UTF-8''2026-10_%E6%B1%87%E6%80%BB.xlsx" in \

@@ -22,6 +22,7 @@ from typing import Any
 from .errors import ConfigError
 from .privacy import DEFAULTS, Privacy
 from .privacy import parse as parse_privacy
+from .spec import Catalog, activate, make_catalog
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ class FederationConfig:
     privacy: Privacy = DEFAULTS
     #: Who signs the printed 汇总: (制表人, 审核人, 负责人), each may be empty.
     signers: tuple[str, str, str] = ("", "", "")
+    #: The templates in use (None: the package's); see :func:`toolkit.spec.make_catalog`.
+    catalog: Catalog | None = None
+    #: The settings the specs' ``max_setting`` checks name ("aid.cap" → its amount).
+    limits: dict[str, Decimal] = field(default_factory=dict)
 
     def chart_for(self, period: str | None) -> Chart:
         """The chart of accounts in force for a period (the latest one when it is unknown)."""
@@ -248,6 +253,44 @@ def _charts(ledger: dict[str, Any], base_dir: Path | None) -> tuple[Chart, ...]:
                  for name, since, file in BUILTIN_CHARTS)
 
 
+def _catalog(raw: dict[str, Any], base_dir: Path | None) -> Catalog | None:
+    """The templates the configuration uses: the package's, the specs of ``[templates] dirs``
+    (relative to the configuration) and the aliases and ``[enums]`` it adds."""
+    templates, enums = dict(raw.get("templates") or {}), raw.get("enums") or {}
+    dirs = templates.pop("dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+        raise ConfigError("templates_dirs")
+    aliases = {}
+    for template, table in templates.items():
+        if not isinstance(table, dict) or set(table) != {"aliases"} \
+                or not isinstance(table["aliases"], dict):
+            raise ConfigError("templates_table", template=template)
+        aliases[template] = table["aliases"]
+    if not isinstance(enums, dict) or not all(isinstance(v, list) for v in enums.values()):
+        raise ConfigError("enums_table")
+    if not dirs and not aliases and not enums:
+        return None
+    folders = [Path(d) if base_dir is None or Path(d).is_absolute() else base_dir / d
+               for d in dirs]
+    return make_catalog(folders, aliases, enums)
+
+
+def _limits(catalog: Catalog | None, raw: dict[str, Any]) -> dict[str, Decimal]:
+    """The amount each spec's ``max_setting`` names, read from the configuration."""
+    limits = {}
+    for spec in catalog.specs if catalog else ():
+        for f in spec.columns:
+            if f.max_setting:
+                value: Any = raw
+                for part in f.max_setting.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    raise ConfigError("setting_missing", setting=f.max_setting,
+                                      template=spec.id, key=f.key)
+                limits[f.max_setting] = _decimal({"v": value}, "v", f.max_setting)
+    return limits
+
+
 def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> FederationConfig:
     dues, fund, ledger = raw["dues"], raw["fund"], raw["ledger"]
     assessment, roster = raw["assessment"], raw["roster"]
@@ -266,6 +309,7 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
     if not grades or grades[-1].min > 0:
         raise ConfigError("grades_zero")
     over_max = str(assessment.get("over_max", "cap"))
+    catalog = _catalog(raw, base_dir)
     if over_max not in OVER_MAX:
         raise ConfigError("over_max", values=", ".join(OVER_MAX), value=repr(over_max))
     return FederationConfig(
@@ -296,17 +340,18 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
         workdays=frozenset(_day(d, "calendar.workdays")
                            for d in raw.get("calendar", {}).get("workdays", [])),
         source=source,
-        privacy=parse_privacy(raw.get("privacy", {}), _column_keys()),
+        privacy=parse_privacy(raw.get("privacy", {}), _column_keys(catalog)),
         signers=tuple(str(raw.get("print", {}).get(k, "")) for k in ("preparer", "reviewer",
                                                                       "head")),
+        catalog=catalog, limits=_limits(catalog, raw),
     )
 
 
-def _column_keys() -> set[str]:
+def _column_keys(catalog: Catalog | None) -> set[str]:
     """Every column key of every template: what ``[privacy] mask`` may name."""
-    from .spec import TEMPLATE_IDS, load_spec
+    from .spec import builtin
 
-    return {c.key for t in TEMPLATE_IDS for c in load_spec(t).columns}
+    return {c.key for spec in (catalog or builtin()).specs for c in spec.columns}
 
 
 def _register_path(register: dict[str, Any], base_dir: Path | None) -> Path | None:
@@ -363,11 +408,12 @@ def _config_text(path: Path) -> str:
 #: Lists of tables whose entries the defaults leave empty: the keys an entry may have.
 ENTRY_KEYS = {"branches": ("code", "name", "kind", "contact", "phone")}
 #: Tables whose keys the federation names (each checked where it is read).
-FREE_TABLES = ("ledger.charts",)
+FREE_TABLES = ("ledger.charts", "templates", "enums")
 
 
 def check_keys(override: dict[str, Any], text: str, source: str,
-               defaults: dict[str, Any] | None = None, where: str = "") -> None:
+               defaults: dict[str, Any] | None = None, where: str = "",
+               free: frozenset[str] = frozenset()) -> None:
     """Refuse a setting the defaults do not have (a typo such as ``[[branch]]`` or
     ``rat = 0.005`` would otherwise be ignored and the default used without a word), naming
     the key, its line and the closest valid key; and a table or list where the defaults have
@@ -375,7 +421,7 @@ def check_keys(override: dict[str, Any], text: str, source: str,
     defaults = _defaults() if defaults is None else defaults
     for key, value in override.items():
         here = f"{where}.{key}" if where else key
-        if here in FREE_TABLES:
+        if here in FREE_TABLES or here in free:
             continue
         if key not in defaults and here not in ENTRY_KEYS:
             raise _unknown(source, text, here, key, [*defaults, *ENTRY_KEYS])
@@ -417,19 +463,33 @@ def load_config(path: Path | str | None = None) -> FederationConfig:
     """The defaults, overridden by the TOML file at ``path`` when given; impossible settings
     are refused with the setting named."""
     if path is None:
-        return _check(_build(_defaults(), None, "builtin"))
+        return _activated(_check(_build(_defaults(), None, "builtin")))
     path = Path(path)
     text = _config_text(path)
     try:
         override = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config_not_toml", path=path, detail=exc) from exc
-    check_keys(override, text, str(path))
+    check_keys(override, text, str(path), free=_settings_named(override, path.parent))
     try:
-        return _check(_build(_merge(_defaults(), override), path.parent, str(path)))
+        return _activated(_check(_build(_merge(_defaults(), override), path.parent, str(path))))
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise ConfigError("config_malformed", path=path,
                           detail=f"{type(exc).__name__}: {exc}") from exc
+
+
+def _activated(config: FederationConfig) -> FederationConfig:
+    """The configuration, its templates made the ones in use in this process."""
+    activate(config.catalog)
+    return config
+
+
+def _settings_named(override: dict[str, Any], base_dir: Path) -> frozenset[str]:
+    """The tables of the federation's own settings its specs' ``max_setting`` name (``aid``
+    for "aid.cap"): not typos, though the defaults do not have them."""
+    catalog = _catalog(override, base_dir)  # a broken spec is said first: it is the cause
+    return frozenset(f.max_setting.split(".")[0] for s in (catalog.specs if catalog else ())
+                     for f in s.columns if f.max_setting)
 
 
 def config_fingerprint(path: Path | str | None) -> str:

@@ -17,11 +17,11 @@ from typing import Any
 
 from .config import FederationConfig, load_config
 from .consolidate import Consolidation, consolidate
-from .consolidate.formulas import SUMMARY_COLUMNS
+from .consolidate.formulas import summary_columns
 from .findings import row_status
 from .messages import say, words
 from .privacy import hashed, masked_columns, shown
-from .spec import TEMPLATE_IDS, load_spec
+from .spec import load_spec, measures, template_ids
 
 try:
     import pandas as pd
@@ -56,7 +56,7 @@ def frames(source: Path | str | Consolidation, config: FederationConfig | None =
                              "or pass the inbox")
     else:
         result = consolidate(Path(source), config or load_config(), period, keep_records=True)
-    out = {load_spec(t).title: _detail(result, t) for t in TEMPLATE_IDS}
+    out = {load_spec(t).title: _detail(result, t) for t in template_ids()}
     out[W["summary"]] = _summary(result)
     out[W["findings"]] = _findings(result)
     return out
@@ -131,7 +131,7 @@ def _summary(result: Consolidation) -> Any:
     """汇总: one row per branch, its figures typed; a figure from a form it did not send is
     missing (never 0)."""
     cols: dict[str, tuple[str, list[Any]]] = {}
-    for key, label, kind in SUMMARY_COLUMNS:
+    for key, label, kind in summary_columns(measures()):
         cols[label] = (kind if kind in _ARROW else "share" if kind == "pct" else "text",
                        [None if s.missing_figure(key) else _figure(s, key)
                         for s in result.summaries])
@@ -145,7 +145,7 @@ def _figure(s: Any, key: str) -> Any:
     if key == "share":
         return (Decimal(s.activists) / s.members).quantize(Decimal("0.0001")) if s.members \
             else None
-    return getattr(s, key)
+    return s.figure(key)
 
 
 def _findings(result: Consolidation) -> Any:

@@ -39,6 +39,7 @@ from .consolidate import NOT_SUMMED, add_figures
 from .errors import ToolkitError
 from .findings import FileReport, part_path
 from .privacy import key_for, keyed, scrub
+from .spec import load_spec
 from .validate.cross import latest
 from .validate.rules import OUTFLOWS
 
@@ -106,17 +107,17 @@ def period_matrix(register: Register, config: Any, period: str) -> dict[str, Any
     """Who reported in ``period``: each branch (the configuration's, else those seen) with
     each template's slot (status, current file, how many it superseded) — what ``unionkit
     status`` and the web desk show."""
-    from .spec import TEMPLATE_IDS
+    from .spec import template_ids
 
     files = register.current_files(period)
     branches = [(b.code, b.name) for b in config.branches] or sorted(
         {(f["branch"], "") for f in files})
-    matrix = submission_matrix(files, [code for code, _ in branches], TEMPLATE_IDS)
+    matrix = submission_matrix(files, [code for code, _ in branches], template_ids())
     return {"period": period, "branches": [
         {"code": code, "name": name, "slots": {t: {"status": matrix[(code, t)].status,
                                                     "file": matrix[(code, t)].path,
                                                     "superseded": matrix[(code, t)].superseded}
-                                               for t in TEMPLATE_IDS}}
+                                               for t in template_ids()}}
         for code, name in branches]}
 
 
@@ -622,8 +623,9 @@ def submission_matrix(files: list[dict[str, Any]], branches: list[str],
             # the same file seen under two names (next month's inbox) is one submission
             found = list({f["sha256"]: f for f in sorted(
                 slots.get((branch, template), []), key=lambda f: f["last_seen"])}.values())
-            if not found:
-                matrix[(branch, template)] = SlotStatus("missing")
+            if not found:  # a registry a branch sends when it changes is not missing
+                matrix[(branch, template)] = SlotStatus(
+                    "missing" if load_spec(template).demanded else "not_due")
                 continue
             ranked = [_Filed(f) for f in found]
             winner = latest(ranked)

@@ -25,19 +25,21 @@ from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
 from ..privacy import DEFAULTS, Privacy, hashed, keyed_config, shield_files, shown
 from ..read.normalize import BadValue, parse_period
-from ..spec import TEMPLATE_IDS, load_spec
+from ..spec import load_spec, measures, template_ids
 from ..spool import Spool, in_pieces
 from ..validate import validate_paths
 from ..validate.cross import choose
 from ..validate.rules import OUTFLOWS
 from .formulas import (
+    ABSENT_MARK,
+    MISSING_MARK,
     ROSTER_COUNTED,
     ROSTER_COUNTS,
-    TEMPLATE_FIGURES,
     Parameters,
     above_max,
     rank_of,
     roster_counts,
+    template_figures,
 )
 from .statement import account_amounts
 from .stream import render_detail
@@ -78,6 +80,10 @@ class BranchSummary:
     errors: int = 0
     warnings: int = 0
     unreported: frozenset[str] = frozenset()  # templates this branch did not send
+    #: Templates the branch need not send (registries) and did not: their figures are unknown.
+    absent: frozenset[str] = frozenset()
+    #: The figures the templates' specs add to 汇总 (``[[summary]]``), by key.
+    measures: dict[str, Decimal | int] = field(default_factory=dict)
     welfare: dict[str, Decimal] = field(default_factory=dict)  # spent under each yearly cap
     #: This period's amount of each income and expenditure account (收入支出表, and next
     #: month's 本年累计数 from the register).
@@ -85,7 +91,19 @@ class BranchSummary:
 
     def missing_figure(self, key: str) -> bool:
         """Whether a 汇总 figure comes from a template the branch did not send."""
-        return any(key in TEMPLATE_FIGURES[t] for t in self.unreported if t in TEMPLATE_FIGURES)
+        figures = template_figures(measures())
+        return any(key in figures.get(t, ()) for t in (*self.unreported, *self.absent))
+
+    def mark(self, key: str) -> str:
+        """What a figure :meth:`missing_figure` says is unknown shows: 未报送, or 本期未报 for
+        a template the branch need not send."""
+        figures = template_figures(measures())
+        return MISSING_MARK if any(key in figures.get(t, ()) for t in self.unreported) \
+            else ABSENT_MARK
+
+    def figure(self, key: str) -> Any:
+        """A 汇总 figure by key: a built-in one or a template's own."""
+        return self.measures[key] if key in self.measures else getattr(self, key)
 
     @property
     def arrears(self) -> Decimal:
@@ -138,7 +156,7 @@ class Consolidation:
     kept_records: bool = False
 
     def period_of(self, template: str) -> str:
-        return _wanted(self.period, template)
+        return _wanted(self.period, template) or self.period
 
     @staticmethod
     def is_superseded(report: FileReport) -> bool:
@@ -185,8 +203,9 @@ def _pick_period(report: Report, period: str | None) -> str:
 
 def _wanted(period: str, template: str | None) -> str:
     """The period a template's file must name to be this consolidation's (a yearly one: the
-    year)."""
-    return period[:4] if template and load_spec(template).period == "year" else period
+    year; a registry's: any, None)."""
+    kind = load_spec(template).period if template else "month"
+    return period[:4] if kind == "year" else None if kind == "none" else period
 
 
 def _flag_other_periods(report: Report, period: str) -> None:
@@ -195,7 +214,7 @@ def _flag_other_periods(report: Report, period: str) -> None:
     for f in report.files:
         if f.template and f.period:
             wanted = _wanted(period, f.template)
-            if f.period != wanted:
+            if wanted is not None and f.period != wanted:
                 f.findings.append(finding("period_other", f.path, value=f.period,
                                           expected=wanted))
 
@@ -207,7 +226,7 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
     excluded = []
     for f in report.files:
         wanted = _wanted(period, f.template)
-        if f.template and f.branch_code and f.period == wanted \
+        if f.template and f.branch_code and (wanted is None or f.period == wanted) \
                 and (not known or f.branch_code in known):
             groups[(f.branch_code, f.template)].append(f)
         else:
@@ -231,6 +250,7 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
                 f.add(finding("id_in_two_branches", f.path, f.sheet, a1(person.row, col),
                               "id_number", person.id_number, name=person.name, other=other))
         f.settle()
+    _unique_across(chosen)
     for (branch, template), ledger in chosen.items():
         dues = chosen.get((branch, "dues"))
         if template != "ledger" or dues is None:
@@ -240,6 +260,21 @@ def _cross_branch(chosen: dict[tuple[str, str], FileReport]) -> None:
             ledger.findings.append(finding("ledger_dues_mismatch", ledger.path,
                                            ledger.sheet, None, None, booked,
                                            expected=paid))
+
+
+def _unique_across(chosen: dict[tuple[str, str], FileReport]) -> None:
+    """A value of a ``unique_across_branches`` column (one person's ID number in two branches'
+    registries) in the files of two branches: an error on the later branch's row."""
+    seen: dict[tuple[str, str, str], str] = {}
+    for (branch, template), f in sorted(chosen.items()):
+        for key, match, value, name, row in f.items("unique"):
+            other = seen.setdefault((template, key, match), branch)
+            if other != branch:
+                f.add(finding("value_in_two_branches", f.path, f.sheet,
+                              a1(row, f.columns.get(key)), key, value, name=name, other=other,
+                              label=load_spec(template).column(key).label,
+                              title=load_spec(template).title))
+        f.settle()
 
 
 def _sum(records: list, key: str) -> Decimal:
@@ -266,7 +301,8 @@ def file_totals(template: str, records: list, period: str | None = None) -> dict
     if template == "assessment":  # scored in the parent, under the federation's policy
         return {"scored": [(r.get("points"), r.get("review_score")) for r in records],
                 "vetoes": sum(r.get("veto") == "是" for r in records)}
-    return {}
+    return {m.key: sum((m.of(r) for r in records), Decimal(0) if m.sum else 0)
+            for m in load_spec(template).summary}
 
 
 def extract(report: FileReport, privacy: Privacy = DEFAULTS, keep: bool = False) -> None:
@@ -286,8 +322,22 @@ def extract(report: FileReport, privacy: Privacy = DEFAULTS, keep: bool = False)
                  "dues_due": r.get("dues_due"), "dues_paid": r.get("dues_paid"),
                  "branch": report.branch_code, "file": report.path, "row": r.row + 1}
                 for r in records if r.get("id_number")])
+    if report.template is not None:
+        _unique_lines(report, privacy)
     if report.template != "ledger" and not keep:
         report.records = []
+
+
+def _unique_lines(report: FileReport, privacy: Privacy) -> None:
+    """The values of a template's ``unique_across_branches`` columns, for the check across
+    branches in the parent: matched on the keyed hash of a masked column, quoted as shown."""
+    columns = [c for c in load_spec(report.template).columns if c.unique_across_branches]
+    for records in in_pieces(report.records) if columns else ():
+        report.add_piece("unique", [
+            (c.key, hashed(value, privacy) if c.key in privacy.mask else value,
+             shown(value, c, privacy), r.get("name") or "", r.row)
+            for r in records for c in columns
+            if (value := r.get(c.key)) not in (None, "") and c.key not in r.bad])
 
 
 def _totals(report: FileReport) -> dict[str, Any]:
@@ -337,7 +387,7 @@ def sent_earlier(result: Consolidation, sent: set[tuple[str, str]]) -> None:
     in an earlier month's inbox (``sent``: (branch, template)), is not missing this month:
     it is expected once a year. Its figures are not this month's, so 汇总 leaves them blank."""
     result.missing = [(b, t) for b, t in result.missing
-                      if load_spec(t).period != "year" or (b.code, t) not in sent]
+                      if load_spec(t).expected != "yearly" or (b.code, t) not in sent]
     _unreported(result.summaries, result.missing)
 
 
@@ -345,15 +395,18 @@ def _summarise(branch: Branch, chosen: dict, config: FederationConfig, params: P
                files: list[FileReport]) -> BranchSummary:
     s = BranchSummary(branch.code, branch.name, branch.kind)
     s.submitted = {t: sum(f.branch_code == branch.code and f.template == t for f in files)
-                   for t in TEMPLATE_IDS}
+                   for t in template_ids()}
     _count(s, chosen)
-    roster, dues = chosen.get((branch.code, "roster")), chosen.get((branch.code, "dues"))
+    dues = chosen.get((branch.code, "dues"))
     ledger, assess = chosen.get((branch.code, "ledger")), chosen.get((branch.code, "assessment"))
-    for report in (roster, dues, ledger, assess):
-        if report is not None:
-            for key, value in _totals(report).items():
-                if hasattr(s, key):
-                    setattr(s, key, value)
+    own = {m.key for m in measures()}
+    for template in template_ids():
+        report = chosen.get((branch.code, template))
+        for key, value in (_totals(report) if report is not None else {}).items():
+            if key in own:
+                s.measures[key] = value
+            elif hasattr(s, key):
+                setattr(s, key, value)
     if dues:
         s.remitted = round_fen(s.dues_paid * config.remit_share)
         s.payroll = dues.header.get("payroll") or ZERO
@@ -404,8 +457,12 @@ def consolidate(inbox: Path, config: FederationConfig, period: str | None = None
     for s in summaries:
         if s.score is not None:
             s.rank = rank_of(s.score, s.vetoes > 0, field)
-    missing = [(b, t) for b in directory for t in TEMPLATE_IDS if (b.code, t) not in chosen]
+    missing = [(b, t) for b in directory for t in template_ids()
+               if (b.code, t) not in chosen and load_spec(t).demanded]
     _unreported(summaries, missing)
+    for s in summaries:
+        s.absent = frozenset(t for t in template_ids()
+                             if not load_spec(t).demanded and (s.code, t) not in chosen)
     rows = _audit_rows(chosen, summaries)
     flags = audit(rows, config)
     by_code = {s.code: s for s in summaries}

@@ -16,7 +16,7 @@ from typing import Any
 from ..layout import EXCEL_EPOCH, col_letter
 from ..messages import say, words
 from ..read.normalize import period_bounds
-from ..spec import load_spec
+from ..spec import BUILTIN_IDS, Measure, load_spec, measures, template_ids
 from ..validate.rules import EVENTS, JOINS, OUTFLOWS, outside_period
 
 FIRST_DATA_ROW = 2  # 0-based: a title row, a header row, then data
@@ -47,11 +47,43 @@ TEMPLATE_FIGURES = {
     "ledger": ("opening", "income", "expense", "closing"),
 }
 MISSING_MARK = WORDS["missing_mark"]
+#: A figure of a template a branch need not send (``expected`` on_change or optional) and did
+#: not this period: not 未报送, and not 0 either.
+ABSENT_MARK = WORDS["absent_mark"]
 #: Columns with a 合计 (SUM) in the totals row.
 TOTALLED = ("submitted", "members", "joins", "outflows", "activists", "women", "migrants",
             "dues_due", "dues_paid",
             "arrears", "remitted", "payroll", "fund", "fund_kept", "fund_upper", "opening", "income",
             "expense", "closing", "errors", "warnings")
+
+
+
+def summary_columns(extra: Sequence[Measure] = ()) -> tuple[tuple[str, str, str], ...]:
+    """汇总's columns with the templates' own figures (``[[summary]]`` of the specs) after
+    the built-in ones."""
+    return (*SUMMARY_COLUMNS, *((m.key, m.label, m.kind) for m in extra))
+
+
+def summary_keys(extra: Sequence[Measure] = ()) -> tuple[str, ...]:
+    return tuple(key for key, _, _ in summary_columns(extra))
+
+
+def summary_kinds(extra: Sequence[Measure] = ()) -> dict[str, str]:
+    return {key: kind for key, _, kind in summary_columns(extra)}
+
+
+def template_figures(extra: Sequence[Measure] = ()) -> dict[str, tuple[str, ...]]:
+    """:data:`TEMPLATE_FIGURES` and each template's own 汇总 figures."""
+    out = dict(TEMPLATE_FIGURES)
+    for m in extra:
+        out[m.template] = (*out.get(m.template, ()), m.key)
+    return out
+
+
+def totalled(extra: Sequence[Measure] = ()) -> tuple[str, ...]:
+    """The 汇总 columns with a 合计: :data:`TOTALLED` and every template's own figure."""
+    return (*TOTALLED, *(m.key for m in extra))
+
 
 #: The row below 合计 says of how many branches each template's totals are made (SUM skips
 #: 未报送), so a total over 9 of 10 branches says so.
@@ -59,12 +91,15 @@ COVERAGE_LABEL = WORDS["coverage"]
 
 
 def coverage_note(counts: dict[str, int], branches: int,
-                  over_max: Sequence[tuple[str, int]] = (), policy: str = "cap") -> str:
+                  over_max: Sequence[tuple[str, int]] = (), policy: str = "cap",
+                  titles: dict[str, str] | None = None) -> str:
     """The note beside :data:`COVERAGE_LABEL`: ``counts`` is each template's reporting branches
-    (of :data:`TEMPLATE_FIGURES`); ``over_max``, the branches (code, items) whose 考评得分
-    holds a 考评分 above its 分值, counted as ``policy`` says."""
-    parts = "，".join(f"{load_spec(t).title} {counts.get(t, 0)}/{branches}"
-                     for t in TEMPLATE_FIGURES)
+    (of :func:`template_figures`, in order); ``over_max``, the branches (code, items) whose
+    考评得分 holds a 考评分 above its 分值, counted as ``policy`` says; ``titles``, the titles
+    of templates the catalog in use may not have (a workbook's own)."""
+    titles = titles or {}
+    parts = "，".join(f"{titles.get(t) or load_spec(t).title} {n}/{branches}"
+                     for t, n in counts.items())
     note = say("workbook.coverage_note", "zh", parts=parts, mark=MISSING_MARK)
     if over_max:
         named = "、".join(say("workbook.over_max_item", "zh", code=code, count=n)
@@ -154,6 +189,7 @@ def period_serials(period: str | None) -> tuple[int, int] | None:
 
 
 def summary_letter(key: str) -> str:
+    """The letter of a built-in 汇总 column (the templates' own come after them all)."""
     return col_letter(SUMMARY_KEYS.index(key))
 
 
@@ -254,13 +290,21 @@ class Parameters:
     keyed: tuple[str, ...] = ()
     masked: bool = False
     key_id: str = ""  # which key made the hashes (:func:`toolkit.privacy.key_id`)
+    #: The templates the workbook holds, in order, and the 汇总 figures they add (a workbook
+    #: made before templates were data holds the first four, and adds none).
+    templates: tuple[str, ...] = BUILTIN_IDS[:4]
+    measures: tuple[Measure, ...] = ()
+    #: Each template's title, for one the catalog in use may not have.
+    titles: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
         return {"fund_rate": str(self.fund_rate), "upper_share": str(self.upper_share),
                 "grades": [[str(low), name] for low, name in self.grades],
                 "over_max": self.over_max, "points": [str(p) for p in self.points],
                 "remit_share": str(self.remit_share), "keyed": list(self.keyed),
-                "masked": self.masked, "key_id": self.key_id}
+                "masked": self.masked, "key_id": self.key_id, "templates": list(self.templates),
+                "measures": [m.to_dict() for m in self.measures],
+                "titles": dict(self.titles)}
 
     @classmethod
     def from_dict(cls, raw: dict) -> Parameters:
@@ -269,14 +313,19 @@ class Parameters:
                    raw.get("over_max", "as_is"), tuple(Decimal(p) for p in raw.get("points", ())),
                    Decimal(raw.get("remit_share", "0")),
                    tuple(str(k) for k in raw.get("keyed", ())), bool(raw.get("masked", False)),
-                   str(raw.get("key_id", "")))
+                   str(raw.get("key_id", "")),
+                   tuple(str(t) for t in raw.get("templates", BUILTIN_IDS[:4])),
+                   tuple(Measure.from_dict(m) for m in raw.get("measures", ())),
+                   tuple((str(k), str(v)) for k, v in (raw.get("titles") or {}).items()))
 
     @classmethod
     def from_config(cls, config) -> Parameters:
         return cls(config.fund_rate, config.upper_share,
                    tuple((g.min, g.name) for g in config.grades), config.over_max,
                    tuple(sorted({i.points for i in config.indicators})), config.remit_share,
-                   config.privacy.mask, config.privacy.masking)
+                   config.privacy.mask, config.privacy.masking, "",
+                   template_ids(), measures(),
+                   tuple((t, load_spec(t).title) for t in template_ids()))
 
     def counted_score(self, points: object, score: object) -> Decimal:
         """What one 考核评分 row adds to its branch's 考评得分. Under ``cap`` and ``exclude``
@@ -344,9 +393,24 @@ class SummaryFormulas:
                 for p in self.pages["assessment"]),
             "grade": lambda: self._grade(L["score"], L["vetoes"]),
             "rank": lambda: self._rank(L["score"], L["vetoes"]),
+            **{m.key: (lambda m=m: self._measure(m, n)) for m in self.params.measures},
         }
         build = by_key.get(key)
         return None if build is None else "=" + build()
+
+    def _measure(self, m: Measure, n: int) -> str:
+        """A template's own 汇总 figure: SUMIFS of its column, or COUNTIFS of its rows (those
+        whose columns hold the values ``count_where`` gives) of the branch on row ``n``."""
+        if m.sum:
+            return self._sumifs(m.template, m.sum, n)
+        letters = detail_letters(m.template)
+        terms = []
+        for p in self.pages[m.template]:
+            q = quoted(p)
+            where = "".join(f',{q}!${letters[k]}:${letters[k]},"{v.replace(chr(34), chr(34) * 2)}"'
+                            for k, v in m.where)
+            terms.append(f"COUNTIFS({q}!$A:$A,$A{n}{where})")
+        return "+".join(terms) or "0"
 
     def _score(self, n: int) -> str:
         """考评得分 under the policy for scores above their 分值
@@ -385,7 +449,7 @@ class SummaryFormulas:
         return f'IF({vetoes}>0,"{grades[-1][1]}",{text})'
 
     def total(self, key: str) -> str:
-        letter = summary_letter(key)
+        letter = col_letter(summary_keys(self.params.measures).index(key))
         return f"=SUM({letter}{self.first}:{letter}{self.last})"
 
 

@@ -30,7 +30,7 @@ from ..parallel import without_cycle_collection
 from ..privacy import key_id
 from ..render.text import STATUS
 from ..render.text import width as text_width
-from ..spec import TEMPLATE_IDS, load_spec
+from ..spec import load_spec, measures, template_ids
 from ..templates import FIXED_TIMESTAMP
 from . import BranchSummary, Consolidation, add_figures
 from .formulas import (
@@ -38,12 +38,7 @@ from .formulas import (
     FIRST_DATA_ROW,
     MISSING_MARK,
     ROSTER_COUNTS,
-    SUMMARY_COLUMNS,
-    SUMMARY_KEYS,
-    SUMMARY_KIND,
     SUMMARY_VALUES,
-    TEMPLATE_FIGURES,
-    TOTALLED,
     WORDS,
     Parameters,
     SummaryFormulas,
@@ -56,7 +51,12 @@ from .formulas import (
     period_serials,
     span_count,
     subtotal,
+    summary_columns,
+    summary_keys,
+    summary_kinds,
     summary_letter,
+    template_figures,
+    totalled,
 )
 from .statement import (
     AMOUNT,
@@ -335,7 +335,7 @@ def _detail_sheet(book: Any, fmt: _Formats, result: Consolidation, template: str
 
 def _summary_cells(s: BranchSummary) -> dict[str, Any]:
     """The typed (not derived) cells of a branch's 汇总 row, in column order."""
-    return {key: MISSING_MARK if s.missing_figure(key) else
+    return {key: s.mark(key) if s.missing_figure(key) else
             sum(s.submitted.values()) if key == "submitted" else getattr(s, key)
             for key in SUMMARY_VALUES}
 
@@ -346,7 +346,7 @@ def _cached(s: BranchSummary, key: str) -> Any:
         return s.activists / s.members if s.members else 0  # a ratio shown as %, not money
     if key == "submitted":
         return sum(s.submitted.values())
-    value = getattr(s, key)
+    value = s.figure(key)
     return excel_number(value) if isinstance(value, Decimal) else value
 
 
@@ -356,35 +356,38 @@ ASSESSED = ("score", "vetoes", "grade", "rank")
 def _summary_rows(ws: Any, fmt: _Formats, result: Consolidation, formulas: SummaryFormulas,
                   checks: list[str]) -> None:
     """One row per branch: typed inputs as values, everything from detail rows as formulas."""
-    check_col = len(SUMMARY_COLUMNS)
+    extra = formulas.params.measures
+    check_col, kinds = len(summary_columns(extra)), summary_kinds(extra)
     for i, s in enumerate(result.summaries):
         r = FIRST_DATA_ROW + i
         cells = _summary_cells(s)
         ws.write_string(r, check_col, checks[i], fmt.text)
-        for c, key in enumerate(SUMMARY_KEYS):
+        for c, key in enumerate(summary_keys(extra)):
             if s.missing_figure(key):
-                ws.write_string(r, c, MISSING_MARK, fmt.text)
+                ws.write_string(r, c, s.mark(key), fmt.text)
             elif key in cells:
-                _write(ws, r, c, cells[key], fmt, SUMMARY_KIND[key])
+                _write(ws, r, c, cells[key], fmt, kinds[key])
             elif key in ASSESSED and s.score is None:
                 continue
             else:
                 ws.write_formula(r, c, formulas.formula(key, r + 1),
-                                 fmt.kind(SUMMARY_KIND[key]), _cached(s, key))
+                                 fmt.kind(kinds[key]), _cached(s, key))
 
 
 def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
              formulas: SummaryFormulas, config: Any, checks: list[str]) -> None:
     ws.set_row(1, 15 * HEAD_LINES)  # before the row is written: the sheet streams its rows
-    _header(ws, fmt, [label for _, label, _ in SUMMARY_COLUMNS],
+    extra = formulas.params.measures
+    keys, kinds = summary_keys(extra), summary_kinds(extra)
+    _header(ws, fmt, [label for _, label, _ in summary_columns(extra)],
             say("workbook.summary_title", "zh", name=config.name, period=result.period))
     _summary_rows(ws, fmt, result, formulas, checks)
     total = FIRST_DATA_ROW + len(result.summaries)
     ws.write_string(total, 0, W["total"], fmt.sub_text)
-    for key in TOTALLED:
+    for key in totalled(extra):
         cached = sum((Decimal(_summary_total(s, key)) for s in result.summaries), Decimal(0))
-        money = SUMMARY_KIND[key] == "money"
-        ws.write_formula(total, SUMMARY_KEYS.index(key), formulas.total(key),
+        money = kinds[key] == "money"
+        ws.write_formula(total, keys.index(key), formulas.total(key),
                          fmt.sub_money if money else fmt.sub_int,
                          excel_number(cached) if money else int(cached))
     _coverage_row(ws, fmt, result, config, total + 1)
@@ -416,13 +419,13 @@ def summary_widths(result: Consolidation) -> list[int]:
         if kind == "pct":  # a ratio, shown as 12.3%
             return "00.0%"
         if s.missing_figure(key):
-            return MISSING_MARK
+            return s.mark(key)
         value = _summary_total(s, key)
         return f"{value:,.2f}" if kind == "money" else str(value)
-    widths = []
-    for key, label, kind in SUMMARY_COLUMNS:
+    widths, extra = [], measures()
+    for key, label, kind in summary_columns(extra):
         values = [shown(s, key, kind) for s in result.summaries]
-        if key in TOTALLED:
+        if key in totalled(extra):
             total = sum((Decimal(_summary_total(s, key)) for s in result.summaries), Decimal(0))
             values.append(f"{total:,.2f}" if kind == "money" else str(total))
         widths.append(max(-(-text_width(label) // HEAD_LINES) + 1,
@@ -430,18 +433,21 @@ def summary_widths(result: Consolidation) -> list[int]:
     return widths
 
 
-def summary_print(widths: list[int]) -> tuple[int, int, int]:
-    """(paper, scale, first column of the second block) 汇总 prints at: two blocks, 分会代码
-    and 分会名称 repeated on the second, split where the wider is narrowest; on A4 landscape
-    when that is legible (70 % or more), else on A3; never below 70 %."""
-    def widest(split: int) -> int:
-        return max(sum(widths[:split]), sum(widths[:2]) + sum(widths[split:]))
-    split = min(range(3, len(widths)), key=widest)
+def summary_print(widths: list[int]) -> tuple[int, int, int, int]:
+    """(paper, scale, first column of the second block, columns repeated on it) 汇总 prints
+    at: two blocks, split where the wider is narrowest, 分会代码 and 分会名称 repeated on the
+    second (分会代码 alone when that is what keeps it on A4); on A4 landscape when that is
+    legible (70 % or more), else on A3; never below 70 %."""
+    def widest(split: int, repeat: int) -> int:
+        return max(sum(widths[:split]), sum(widths[:repeat]) + sum(widths[split:]))
     for paper in (9, 8):
-        scale = min(100, ACROSS[paper] * 100 // widest(split))
-        if scale >= MIN_SCALE:
-            return paper, scale, split
-    return 8, MIN_SCALE, split
+        for repeat in (2, 1):
+            split = min(range(3, len(widths)), key=lambda at, r=repeat: widest(at, r))
+            scale = min(100, ACROSS[paper] * 100 // widest(split, repeat))
+            if scale >= MIN_SCALE:
+                return paper, scale, split, repeat
+    split = min(range(3, len(widths)), key=lambda at: widest(at, 2))
+    return 8, MIN_SCALE, split, 2
 
 
 def _print_summary(ws: Any, widths: list[int], last_row: int) -> None:
@@ -449,12 +455,12 @@ def _print_summary(ws: Any, widths: list[int], last_row: int) -> None:
     stays legible at."""
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
-    paper, scale, split = summary_print(widths)
+    paper, scale, split, repeat = summary_print(widths)
     ws.set_paper(paper)
     ws.set_landscape()
     ws.set_print_scale(scale)
     ws.repeat_rows(0, 1)
-    ws.repeat_columns(0, 1)
+    ws.repeat_columns(0, repeat - 1)
     ws.set_v_pagebreaks([split])
     ws.set_h_pagebreaks([last_row + 1])  # the charts below are not part of the table's pages
     ws.print_area(0, 0, last_row, len(widths) - 1)
@@ -500,13 +506,14 @@ def _coverage_row(ws: Any, fmt: _Formats, result: Consolidation, config: Any, r:
     """Below 合计: of how many branches each template's totals are made."""
     ws.write_string(r, 0, COVERAGE_LABEL, fmt.text)
     over = [(s.code, s.over_max) for s in result.summaries if s.over_max]
-    ws.merge_range(r, 1, r, len(SUMMARY_COLUMNS) - 1, coverage_note(
+    ws.merge_range(r, 1, r, len(summary_columns(measures())) - 1, coverage_note(
         coverage(result.summaries), len(result.summaries), over, config.over_max), fmt.text)
 
 
 def coverage(summaries: list[BranchSummary]) -> dict[str, int]:
     """How many branches sent each template whose figures 汇总 shows."""
-    return {t: sum(t not in s.unreported for s in summaries) for t in TEMPLATE_FIGURES}
+    return {t: sum(t not in s.unreported and t not in s.absent for s in summaries)
+            for t in template_figures(measures())}
 
 
 def _summary_total(s: BranchSummary, key: str) -> Decimal | int:
@@ -514,7 +521,7 @@ def _summary_total(s: BranchSummary, key: str) -> Decimal | int:
         return 0  # the cell holds 未报送, which SUM skips
     if key == "submitted":
         return sum(s.submitted.values())
-    return getattr(s, key)
+    return s.figure(key)
 
 
 def _charts(book: Any, ws: Any, first: int, last: int) -> None:
@@ -623,7 +630,7 @@ def trend_rows(result: Consolidation, history: dict) -> list[list]:
 def _trend_figure(key: str, value: Any) -> Any:
     """A period's figure in its own type (money as Decimal, even when a register recorded a
     whole number), blank when no branch recorded it: missing is not zero."""
-    if value is None or SUMMARY_KIND.get(key) != "money":
+    if value is None or summary_kinds().get(key) != "money":
         return value
     return Decimal(value)
 
@@ -792,7 +799,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         checks = [checked.seal(SUMMARY, list(_summary_cells(s).values()))
                   for s in result.summaries]
         pages = {}
-        for template in TEMPLATE_IDS:
+        for template in template_ids():
             pages[template] = _detail_sheet(book, fmt, result, template, digest, max_rows)
         formulas = SummaryFormulas(pages, params, len(result.summaries), result.period)
         _findings_sheet(book, fmt, result, checked)
@@ -814,8 +821,8 @@ def summary_json(result: Consolidation, digest: str) -> dict[str, Any]:
         return f"{value:.2f}" if isinstance(value, Decimal) else value
     branches = []
     for s in result.summaries:
-        row = {key: None if s.missing_figure(key) else plain(getattr(s, key))
-               for key in SUMMARY_KEYS if key not in ("submitted", "share", "score")}
+        row = {key: None if s.missing_figure(key) else plain(s.figure(key))
+               for key in summary_keys(measures()) if key not in ("submitted", "share", "score")}
         row["submitted"] = s.submitted
         row["score"] = None if s.score is None else str(s.score)
         branches.append(row)

@@ -257,7 +257,13 @@ _YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
 
 
 def parse_period(value: Any, kind: str) -> str:
-    """A period as ``YYYY-MM`` (month templates) or ``YYYY`` (year templates)."""
+    """A period as ``YYYY-MM`` (month templates) or ``YYYY`` (year templates); a registry's
+    (kind ``none``) as either."""
+    if kind == "none":
+        try:
+            return parse_period(value, "month")
+        except BadValue:
+            return parse_period(value, "year")
     if isinstance(value, date | datetime):
         return f"{value.year:04d}-{value.month:02d}" if kind == "month" else f"{value.year:04d}"
     text = clean_text(value)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..findings import Report
 from ..messages import LANGS, say, words
-from .text import STATUS, TEMPLATE_TITLES
+from .text import STATUS, template_titles
 
 #: The page's headings, by language (the catalog's ``label``).
 LABELS = {lang: words("label", lang) for lang in LANGS}
@@ -48,6 +48,6 @@ def render_html(report: Report, lang: str = "zh", federation: str = "",
     source = resources.files("toolkit.render").joinpath("report.html.j2").read_text("utf-8")
     env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     return env.from_string(source).render(
-        report=report, lang=lang, t=LABELS[lang], words=STATUS[lang], titles=TEMPLATE_TITLES,
+        report=report, lang=lang, t=LABELS[lang], words=STATUS[lang], titles=template_titles(),
         version=__version__, heading=heading, script=Markup(script()),
         generated=(generated or datetime.now()).strftime("%Y-%m-%d %H:%M")) + "\n"

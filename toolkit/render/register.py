@@ -7,7 +7,7 @@ from typing import Any
 
 from ..messages import LANGS, say, words
 from ..read.normalize import period_bounds
-from ..spec import TEMPLATE_IDS, load_spec
+from ..spec import load_spec, template_ids
 from .text import clip, pad
 
 #: A slot of the submission matrix in words, by language (the catalog's ``matrix``).
@@ -21,13 +21,13 @@ def render_status(table: dict[str, Any], today: date, lang: str = "zh") -> str:
     head = say("text.status_after" if ended >= 0 else "text.status_before", lang,
                period=period, days=abs(ended))
     lines = [head, ""]
-    titles = [load_spec(t).title for t in TEMPLATE_IDS]
+    titles = [load_spec(t).title for t in template_ids()]
     lines.append(pad(say("text.branch", lang), 22)
                  + "".join(pad(t, 20) for t in titles))
     counts: dict[str, int] = {}
     for branch in table["branches"]:
         cells = []
-        for template in TEMPLATE_IDS:
+        for template in template_ids():
             slot = branch["slots"][template]
             counts[slot["status"]] = counts.get(slot["status"], 0) + 1
             extra = f" +{slot['superseded']}{shown['superseded']}" if slot["superseded"] else ""

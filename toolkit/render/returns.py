@@ -24,7 +24,7 @@ from ..findings import FileReport
 from ..messages import say, words
 from ..spec import load_spec
 from .annotate import annotate_report
-from .text import STATUS, TEMPLATE_TITLES
+from .text import STATUS, template_titles
 
 NOTICE = {"zh": "退改通知.html", "en": "return_notice.html"}
 CHASE = {"zh": "催报清单.xlsx", "en": "chase_list.xlsx"}
@@ -90,7 +90,7 @@ def render_notice(branch: BranchReturn, result: Any, config: Any, lang: str,
     return page.from_string(source).render(
         branch=branch, federation=config.name, period=result.period, today=today.isoformat(),
         w=words("returns", lang), t=words("label", lang), status=STATUS[lang],
-        titles={t: load_spec(t).title_in(lang) for t in TEMPLATE_TITLES},
+        titles={t: load_spec(t).title_in(lang) for t in template_titles()},
         lang=lang, version=__version__) + "\n"
 
 

@@ -13,7 +13,9 @@ from ..spec import all_specs
 #: A file's status and a finding's severity in words, by language (the catalog's ``status``).
 STATUS = {lang: words("status", lang) for lang in LANGS}
 MARK = {"ok": "✓", "warnings": "!", "errors": "✗", "unreadable": "✗", "unrecognized": "?"}
-TEMPLATE_TITLES = {spec.id: spec.title for spec in all_specs()}
+def template_titles() -> dict[str, str]:
+    """Each template in use by id: its Chinese title."""
+    return {spec.id: spec.title for spec in all_specs()}
 #: Characters a terminal acts on: C0 and C1 controls (ESC starts colour, cursor and OSC
 #: sequences), DEL, and the bidirectional overrides that reorder what is shown.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -59,7 +61,7 @@ def render_text(report: Report, lang: str = "zh") -> str:
     shown = STATUS[lang]
     lines: list[str] = []
     for f in report.files:
-        what = " ".join(x for x in (TEMPLATE_TITLES.get(f.template or "", ""), f.branch_code or "",
+        what = " ".join(x for x in (template_titles().get(f.template or "", ""), f.branch_code or "",
                                      f.period or "") if x)
         rows = f" {say('text.rows', lang, rows=f.rows)}" if f.template else ""
         replaced = f"  ({say('status.superseded', lang, path=f.superseded_by)})" \

@@ -240,6 +240,33 @@ def _branch_files(branch: tuple, rng: random.Random, config: FederationConfig,
             for spec, extra, rows, period in plans]
 
 
+#: The branches that keep a 困难职工档案 in the sample (a registry: sent when it changes).
+HARDSHIP_BRANCHES = ("FH01", "FH03", "FH06")
+_HARDSHIP = (("因病", 3, "1180.00", "核实"), ("子女就学", 4, "1350.50", "公示"),
+             ("因残", 2, "960.00", "申报"))
+
+
+def _hardship_file(branch: tuple, roster: FilePlan, rng: random.Random,
+                   filed: date) -> FilePlan:
+    """A branch's registry of three workers in hardship, drawn from its roster (its own
+    random stream, so the four forms stay as they were)."""
+    people = [r for r in roster.rows[20:60] if not r.get("change_type")]
+    rows = []
+    for i, (person, (kind, size, income, approval)) in enumerate(
+            zip(rng.sample(people, 3), _HARDSHIP, strict=True), start=1):
+        verified = approval == "核实"
+        rows.append({"seq": i, "name": person["name"], "gender": person["gender"],
+                     "id_number": person["id_number"], "department": person["department"],
+                     "hardship_type": kind, "household_size": size,
+                     "household_income": Decimal(income),
+                     "filed_date": date(2026, rng.randint(3, 9), rng.randint(1, 28)),
+                     "aid_amount": Decimal("2000.00") if verified else None,
+                     "aid_form": "银行转账" if verified else "", "approval": approval})
+    spec = load_spec("hardship")
+    return FilePlan(_file_name(branch, spec, PERIOD), spec, _header(branch, PERIOD, rng, filed),
+                    rows)
+
+
 def build_sample(config: FederationConfig, seed: int = 2026,
                  habits: tuple[Habit, ...] | None = None) -> Sample:
     """Generate every branch's files (clean), then lay the clerk habits and mistakes on top
@@ -249,6 +276,10 @@ def build_sample(config: FederationConfig, seed: int = 2026,
     for n, branch in enumerate(BRANCHES):
         for plan in _branch_files(branch, rng, config, date(2026, 11, 3) + timedelta(days=n % 5)):
             files[f"{branch[0]}/{plan.spec.id}"] = plan
+    registries = random.Random(seed + 18)
+    for branch in (b for b in BRANCHES if b[0] in HARDSHIP_BRANCHES):
+        files[f"{branch[0]}/hardship"] = _hardship_file(branch, files[f"{branch[0]}/roster"],
+                                                        registries, date(2026, 11, 4))
     planted: list[Planted] = []
     for habit in HABITS if habits is None else habits:
         habit(files, planted, rng, config)
@@ -480,7 +511,18 @@ def _audit_cases(files: dict[str, FilePlan], config: FederationConfig) -> list[P
     return audited
 
 
-HABITS: tuple[Habit, ...] = (_fh01, _fh02, _fh03, _fh04, _fh05, _fh06, _fh07, _fh08, _fh09, _fh10)
+def _registries(files, planted, rng, config) -> None:
+    """困难职工档案: an aid amount entered before its approval (FH06's 公示 row). (One worker
+    registered by two branches is found by consolidation: tests/test_own_templates.py.)"""
+    registry = files["FH06/hardship"]
+    index = next(i for i, r in enumerate(registry.rows) if r["approval"] == "公示")
+    registry.rows[index]["aid_amount"] = Decimal("1500.00")
+    _plant(planted, registry, registry.cell(index, "aid_amount"), "value_not_expected",
+           "审批状态还是“公示”，已填写帮扶金额")
+
+
+HABITS: tuple[Habit, ...] = (_fh01, _fh02, _fh03, _fh04, _fh05, _fh06, _fh07, _fh08, _fh09, _fh10,
+                             _registries)
 
 __all__ = ["BRANCHES", "FEDERATION_NAME", "PERIOD", "FilePlan", "Planted", "Sample",
            "build_sample"]

@@ -25,11 +25,12 @@ from ..parallel import without_cycle_collection
 from ..privacy import shield, shield_files
 from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
 from ..read.workbook import Unreadable, is_lock_file, open_book
+from ..spec import activate
 from ..spool import Spool, in_pieces
 from .context import SheetContext
 from .cross import check_dues_against_roster, people
 from .fields import check_total_row, check_unique, read_header, read_table
-from .rules import run_rules
+from .rules import declared_checks, run_rules
 
 __all__ = ["collect_files", "findings_only", "validate_file", "validate_parts",
            "validate_paths"]
@@ -178,6 +179,7 @@ def _validate_sheet(report: FileReport, located: Located, config: FederationConf
     check_unique(ctx)
     check_total_row(ctx)
     run_rules(ctx)
+    declared_checks(ctx)
     _check_file_name(ctx, path)
     report.template, report.rows = located.spec.id, len(ctx.records)
     report.branch_code, report.period = ctx.header.get("branch_code"), ctx.period
@@ -203,7 +205,7 @@ _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 def _check_file_name(ctx: SheetContext, path: Path) -> None:
     """The name the clerk gave the file, against its content (a warning: content wins)."""
     stem, period = path.stem, ctx.period
-    if period:
+    if period and ctx.spec.period != "none":
         if ctx.spec.period == "month":
             months = {f"{y}-{int(m):02d}" for y, m in _MONTH_IN_NAME.findall(stem)}
         else:
@@ -260,6 +262,7 @@ def _stage(job: tuple[Path, str], config: FederationConfig, pack: bool,
     """The per-file stage as a worker runs it: read, normalise, validate, extract. A worker on
     this machine writes the file's rows to the spool itself and returns only the report."""
     path, shown = job
+    activate(config.catalog)  # a worker process: the configuration's templates
     reports = validate_parts(path, config, shown, spool)  # pieces go to the spool as made
     for report in reports:
         if extract is not None:
@@ -285,6 +288,7 @@ def validate_paths(paths: Sequence[Path | str], config: FederationConfig,
     ``extract`` (a module-level function, so workers can receive it) runs on each report in the
     worker, for what a later stage needs from the file's rows (see ``FileReport.extras``).
     """
+    activate(config.catalog)
     files = collect_files(paths)
     jobs = [(path, str(path.relative_to(base)) if base and path.is_relative_to(base)
              else str(path)) for path in files]

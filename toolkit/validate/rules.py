@@ -18,6 +18,7 @@ from ..errors import SpecError
 from ..ids import resident_id_birth_date, resident_id_gender
 from ..money import dues_for_wage
 from ..read.normalize import clean_text, period_bounds
+from ..spec import PERIOD_END
 from .context import Record, SheetContext
 
 Rule = Callable[[SheetContext], None]
@@ -306,3 +307,55 @@ def assessment_scores(ctx: SheetContext) -> None:
         if _ok(r, "review_score") and review < points and not r.get("deduction_note") \
                 and "deduction_note" in ctx.located.columns:
             ctx.report("deduction_note_missing", r, "deduction_note", review, expected=points)
+
+
+# --- declared in the spec (docs/templates.md) --------------------------------------------------
+def declared_checks(ctx: SheetContext) -> None:
+    """The checks a spec declares on its columns, for every template: required_if, only_if,
+    not_after, not_before, max_setting and id_checks (``unique_across_branches`` runs across
+    the branches' files, in consolidation)."""
+    fields = [f for f in ctx.spec.columns if f.required_if or f.only_if or f.not_after
+              or f.not_before or f.max_setting or f.id_checks]
+    for r in ctx.records if fields else ():
+        for f in fields:
+            _declared(ctx, r, f)
+
+
+def _declared(ctx: SheetContext, r: Record, f: Any) -> None:
+    value = r.get(f.key)
+    empty = value in (None, "") and f.key not in r.bad
+    if f.required_if and empty and r.get(f.required_if[0]) in f.required_if[1]:
+        other = f.required_if[0]
+        ctx.report("required_if_missing", r, f.key, None, other_label=ctx.label(other),
+                   other=r.get(other))
+    if f.only_if and not empty and _ok(r, f.key, f.only_if[0]) \
+            and r.get(f.only_if[0]) not in f.only_if[1]:
+        other = f.only_if[0]
+        ctx.report("value_not_expected", r, f.key, value, other_label=ctx.label(other),
+                   other=r.get(other), allowed="、".join(f"“{v}”" for v in f.only_if[1]))
+    if not _ok(r, f.key):
+        return
+    if f.not_after:
+        limit = ctx.period_end if f.not_after == PERIOD_END else (
+            r.get(f.not_after) if _ok(r, f.not_after) else None)
+        if limit is not None and value > limit:
+            named = "period" if f.not_after == PERIOD_END else f.not_after
+            ctx.report("date_after_limit", r, f.key, value, limit_label=ctx.label(named),
+                       expected=limit)
+    if f.not_before and _ok(r, f.not_before) and value < r.get(f.not_before):
+        ctx.report("date_before_limit", r, f.key, value, limit_label=ctx.label(f.not_before),
+                   expected=r.get(f.not_before))
+    if f.max_setting and value > (limit := ctx.config.limits[f.max_setting]):
+        ctx.report("above_setting", r, f.key, value, expected=limit, setting=f.max_setting)
+    if f.id_checks and r.get("id_type") in (None, "居民身份证"):
+        _id_checks(ctx, r, value, dict(f.id_checks))
+
+
+def _id_checks(ctx: SheetContext, r: Record, number: str, checks: dict[str, str]) -> None:
+    """An ID column's sex and birth date against the columns ``id_checks`` names."""
+    sex, birth = checks.get("sex"), checks.get("birth")
+    if sex and _ok(r, sex) and r.get(sex) != resident_id_gender(number):
+        ctx.report("gender_mismatch", r, sex, r.get(sex), expected=resident_id_gender(number))
+    born = resident_id_birth_date(number) if birth else None
+    if birth and born and _ok(r, birth) and r.get(birth) != born:
+        ctx.report("birth_date_mismatch", r, birth, r.get(birth), expected=born)

@@ -25,12 +25,13 @@ from .. import __version__
 from ..audit import Rows, audit
 from ..config import FederationConfig
 from ..consolidate.formulas import (
-    SUMMARY_COLUMNS,
     SUMMARY_KEYS,
     SUMMARY_KIND,
     SUMMARY_VALUES,
+    Parameters,
     detail_letters,
     keyed_columns,
+    summary_columns,
 )
 from ..consolidate.statement import STATEMENT, statement_heads
 from ..consolidate.workbook import (
@@ -58,7 +59,7 @@ from ..layout import a1
 from ..parallel import without_cycle_collection
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
-from ..spec import TEMPLATE_IDS, load_spec
+from ..spec import activate, load_spec, template_ids
 from .formats import misleading
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
@@ -115,6 +116,8 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     The checks run in the order the writer chained the rows into the digest: 汇总, the detail
     pages (scanned a page at a time, :mod:`.scan`), the list sheets, the manifest.
     """
+    if config is not None:
+        activate(config.catalog)
     path = Path(path)
     if not path.is_file():
         raise UsageError("workbook_not_found", path=path)
@@ -127,12 +130,17 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     name = path.name
     result = Verification(str(path), file_sha256(path), manifest.period, manifest.digest, "")
     findings = result.findings
-    findings += _structure(name, book)
+    findings += _structure(name, book, params)
     digest, tally = Digest(), Tally(period=manifest.period or None, params=params)
-    findings += _summary_rows(name, book.sheet(SUMMARY), digest)
+    findings += _summary_rows(name, book.sheet(SUMMARY), digest, params)
     codes = _error_codes(book.sheet(FINDINGS))
-    for template in TEMPLATE_IDS:
-        findings += scan_detail(name, book, template, codes, digest, tally)
+    known = set(template_ids())
+    for template in params.templates:
+        if template in known:
+            findings += scan_detail(name, book, template, codes, digest, tally)
+        else:  # a federation's own template: its spec comes with the configuration
+            findings.append(finding("verify_template_unknown", name, None, None, None,
+                                    dict(params.titles).get(template, template)))
     for sheet_name, heads in LIST_SHEETS:
         sheet = book.sheet(sheet_name)
         findings += _check_rows(name, sheet, _list_rows(sheet, len(heads)), digest)
@@ -155,7 +163,8 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     checked = tally.checked
     if book.sheet(SUMMARY) is not None:
         more, n = check_summary(name, book.sheet(SUMMARY), tally.figures, tally.pages, params,
-                                _missing(book.sheet(MISSING)), manifest.period or None)
+                                _missing(book.sheet(MISSING)), manifest.period or None,
+                                _sent(manifest))
         findings += more
         checked += n
     if statement is not None:
@@ -188,7 +197,8 @@ _KIND = {"money": "money", "points": "points", "int": "int", "date": "date"}
 def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
     """Every sheet's columns by kind of figure (unlisted columns hold text or counts)."""
     layouts: dict[str, dict[str, str]] = {name: {} for name in book.names}
-    layouts[SUMMARY] = {a1(0, i)[:-1]: kind for i, (_, _, kind) in enumerate(SUMMARY_COLUMNS)}
+    layouts[SUMMARY] = {a1(0, i)[:-1]: kind for i, (_, _, kind)
+                        in enumerate(summary_columns(tally.params.measures))}
     layouts[AUDIT] = {"C": "int", "E": "money"}
     if STATEMENT in book.names:  # 科目编码 and 项目, then figures
         width = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
@@ -214,7 +224,7 @@ def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Findin
     """Cells whose number format shows another figure than they hold (:mod:`.formats`)."""
     out = []
     statement = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
-    hidden = {SUMMARY: {len(SUMMARY_COLUMNS) + 1}, MANIFEST: {len(MANIFEST_HEADS) + 1},
+    hidden = {SUMMARY: {len(summary_columns(tally.params.measures)) + 1}, MANIFEST: {len(MANIFEST_HEADS) + 1},
               STATEMENT: {statement + 1},
               **{name: {len(heads) + 1} for name, heads in LIST_SHEETS},
               **{page: _hidden_detail(t, tally.params.keyed) for t, pages in tally.pages.items()
@@ -273,22 +283,24 @@ LIST_SHEETS = ((FINDINGS, FINDINGS_HEADS), (AUDIT, AUDIT_HEADS), (MISSING, MISSI
                (TREND, TREND_HEADS))
 
 
-def _extra_sheets(file: str, book: Workbook) -> list[Finding]:
+def _extra_sheets(file: str, book: Workbook, params: Parameters) -> list[Finding]:
     """A sheet unionkit never writes (an added “审计结论：通过”, visible or hidden) is a
     discrepancy: an auditor reads every sheet of the workbook, so verify accounts for each."""
-    titles = "|".join(re.escape(load_spec(t).title) for t in TEMPLATE_IDS)
+    named = dict(params.titles)
+    titles = "|".join(re.escape(named.get(t) or load_spec(t).title) for t in params.templates)
     ours = re.compile(rf"^(?:{titles})(?:\(\d+\))?$")
     known = {SUMMARY, STATEMENT, MANIFEST, *(name for name, _ in LIST_SHEETS)}
     return [finding("verify_sheet_extra", file, name, None, None, name)
             for name in book.names if name not in known and not ours.match(name)]
 
 
-def _structure(file: str, book: Workbook) -> list[Finding]:
+def _structure(file: str, book: Workbook, params: Parameters) -> list[Finding]:
     """汇总 and the list sheets exist with unionkit's headers (detail pages: :mod:`.scan`);
     no sheet is there that unionkit did not write."""
-    expected = {SUMMARY: (1, [label for _, label, _ in SUMMARY_COLUMNS] + [CHECK_LABEL]),
+    heads = [label for _, label, _ in summary_columns(params.measures)]
+    expected = {SUMMARY: (1, [*heads, CHECK_LABEL]),
                 **{name: (0, [*heads, CHECK_LABEL]) for name, heads in LIST_SHEETS}}
-    out = _extra_sheets(file, book)
+    out = _extra_sheets(file, book, params)
     for sheet_name, (row, heads) in expected.items():
         sheet = book.sheet(sheet_name)
         found = [text(sheet.value(row, c)) for c in range(len(heads))] if sheet else None
@@ -320,21 +332,38 @@ def _list_rows(sheet: SheetData | None, width: int) -> list[tuple[int, list, Any
     return rows
 
 
-def _summary_rows(file: str, summary: SheetData | None, digest: Digest) -> list[Finding]:
+def _summary_rows(file: str, summary: SheetData | None, digest: Digest,
+                  params: Parameters) -> list[Finding]:
     """The row checks of 汇总's typed cells (its formulas are checked by :mod:`.totals`)."""
     if summary is None:
         return []
     columns = [SUMMARY_KEYS.index(k) for k in SUMMARY_VALUES]
-    rows = [(r, [summary.value(r, c) for c in columns], summary.value(r, len(SUMMARY_COLUMNS)))
+    check = len(summary_columns(params.measures))
+    rows = [(r, [summary.value(r, c) for c in columns], summary.value(r, check))
             for r in branch_rows(summary)]
     return _check_rows(file, summary, rows, digest, columns=columns)
 
 
 def _missing(sheet: SheetData | None) -> set[tuple[str, str]]:
     """(branch, template) pairs 未报送 lists (its rows are checked like every list's)."""
-    titles = {load_spec(t).title: t for t in TEMPLATE_IDS}
+    titles = {load_spec(t).title: t for t in template_ids()}
     return {(text(cells[0]), titles.get(text(cells[3]), ""))
             for _, cells, _ in _list_rows(sheet, len(MISSING_HEADS))}
+
+
+def _sent(manifest: Manifest) -> set[tuple[str, str]]:
+    """(branch, template) of the files 来源清单 lists that the period's sheets are made of:
+    read, not replaced, of the workbook's period (a registry's: any)."""
+    known, period = set(template_ids()), manifest.period or ""
+    sent = set()
+    for f in manifest.files:
+        t = f["template"]
+        if t not in known or f["superseded_by"] or f["status"] in ("unreadable", "unrecognized"):
+            continue
+        kind = load_spec(t).period
+        if kind == "none" or f["period"] == (period[:4] if kind == "year" else period):
+            sent.add((f["branch"], t))
+    return sent
 
 
 def _summary_order(summary: SheetData | None) -> list[str]:
@@ -422,7 +451,7 @@ def _keyed_cells(names: list[str], keyed: tuple[str, ...]) -> dict[str, set[int]
     """The columns (0-based) of each detail page that another key makes differ: the keyed
     hashes and the row checks over them."""
     out = {}
-    for template in TEMPLATE_IDS:
+    for template in template_ids():
         title, first = load_spec(template).title, len(load_spec(template).columns) + 1
         columns = {*range(first, first + len(keyed_columns(template, keyed))),
                    len(detail_heads(template, keyed)) - 1}

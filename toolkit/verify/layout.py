@@ -80,7 +80,6 @@ class Manifest:
 
 
 #: 来源清单 shows a file's template and status in words: the ids they stand for.
-_TEMPLATE_TITLED = {spec.title: spec.id for spec in all_specs()}
 _STATUS_WORDED = {word: status for status, word in STATUS["zh"].items()}
 
 
@@ -92,12 +91,12 @@ def read_manifest(book: Workbook) -> Manifest:
     if heads != [*MANIFEST_HEADS, CHECK_LABEL]:
         raise NotUnionkit("manifest_columns", sheet=MANIFEST)
     files, checks, r = [], [], 1
-    width = len(MANIFEST_HEADS)
+    width, titled = len(MANIFEST_HEADS), {s.title: s.id for s in all_specs()}
     while r < len(sheet.rows) and sheet.value(r, 0) is not None:
         cells = [sheet.value(r, c) for c in range(width)]
         checks.append((r, cells, sheet.value(r, width)))
         files.append({"path": text(cells[0]), "sha256": text(cells[1]), "size": cells[2],
-                      "template": _TEMPLATE_TITLED.get(text(cells[3]), text(cells[3])),
+                      "template": titled.get(text(cells[3]), text(cells[3])),
                       "branch": text(cells[4]), "period": text(cells[5]),
                       "rows": int(number(cells[6]) or 0),
                       "status": _STATUS_WORDED.get(text(cells[7]), text(cells[7])),

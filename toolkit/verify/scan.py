@@ -99,6 +99,9 @@ class Tally:
         for key, target in FIGURE_SUMS:
             if isinstance(values.get(key), Decimal):
                 fig[target] += values[key]
+        for m in self.params.measures:  # the template's own 汇总 figures
+            if m.template == template:
+                fig[m.key] += m.of(values)
 
 
 class _Page:

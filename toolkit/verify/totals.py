@@ -12,20 +12,22 @@ from decimal import Decimal
 from typing import Any
 
 from ..consolidate.formulas import (
+    ABSENT_MARK,
     COVERAGE_LABEL,
     FIRST_DATA_ROW,
     MISSING_MARK,
-    SUMMARY_COLUMNS,
     SUMMARY_KEYS,
-    SUMMARY_KIND,
     SUMMARY_VALUES,
-    TEMPLATE_FIGURES,
-    TOTALLED,
     Parameters,
     SummaryFormulas,
     coverage_note,
     normalize_formula,
     rank_of,
+    summary_columns,
+    summary_keys,
+    summary_kinds,
+    template_figures,
+    totalled,
 )
 from ..consolidate.formulas import WORDS as W
 from ..findings import Finding, finding
@@ -89,41 +91,50 @@ def branch_rows(sheet: SheetData | None) -> list[int]:
 def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]],
                   pages: dict[str, list[str]], params: Parameters,
                   missing: set[tuple[str, str]] = frozenset(),
-                  period: str | None = None) -> tuple[list[Finding], int]:
+                  period: str | None = None,
+                  sent: set[tuple[str, str]] | None = None) -> tuple[list[Finding], int]:
     """Every derived 汇总 cell and the totals row, against the figures the detail scan
     recomputed (``figures``: branch → figures; ``pages``: template → detail page names). A
     figure of a template the branch did not send (``missing``: (branch, template), from 未报送)
-    must show 未报送, not a number or a formula."""
+    must show 未报送, not a number or a formula; one of a template the branch need not send
+    and did not (not in ``sent``, from 来源清单), 本期未报."""
     rows = branch_rows(sheet)
     total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
-    pages = {t: names or [load_spec(t).title] for t, names in pages.items()}
+    named = dict(params.titles)
+    pages = {t: names or [named.get(t) or load_spec(t).title] for t, names in pages.items()}
     formulas = SummaryFormulas(pages, params, len(rows), period)
+    extra = tuple(m for m in params.measures if m.template in pages)
+    keys, kinds, figured = summary_keys(extra), summary_kinds(extra), template_figures(extra)
     expected_rows = [_expected(sheet, r, figures.get(text(sheet.value(r, 0)), {}), params)
                      for r in rows]
-    marked = [{key for t, keys in TEMPLATE_FIGURES.items()
-               if (text(sheet.value(r, 0)), t) in missing for key in keys} for r in rows]
+    optional = {m.template for m in extra if not load_spec(m.template).demanded}
+    marked = [{key: MISSING_MARK if (code, t) in missing else ABSENT_MARK
+               for t, tkeys in figured.items() for key in tkeys
+               if (code, t) in missing or (t in optional and (code, t) not in (sent or set()))}
+              for code in (text(sheet.value(r, 0)) for r in rows)]
     field = [(e["score"], e["vetoes"] > 0) for e in expected_rows if e.get("score") is not None]
     out, checked = [], 0
-    labels = {key: label for key, label, _ in SUMMARY_COLUMNS}
+    labels = {key: label for key, label, _ in summary_columns(extra)}
     for r, expected, unsent in zip(rows, expected_rows, marked, strict=True):
+        code = text(sheet.value(r, 0))
+        expected.update({m.key: figures.get(code, {}).get(m.key, 0) for m in extra})
         if expected.get("score") is not None:
             expected["rank"] = rank_of(expected["score"], expected["vetoes"] > 0, field)
-        for key in unsent:
-            out += _marked((file, sheet, r, SUMMARY_KEYS.index(key)), labels[key])
+        for key, mark in unsent.items():
+            out += _marked((file, sheet, r, keys.index(key)), labels[key], mark)
             checked += 1
             expected[key] = Decimal(0)  # what SUM counts of it
-        for key in SUMMARY_KEYS:
+        for key in keys:
             if key not in expected or key in unsent:
                 continue
             formula = formulas.formula(key, r + 1)
-            c = SUMMARY_KEYS.index(key)
-            out += compare((file, sheet, r, c), labels[key], formula, expected[key],
-                            SUMMARY_KIND[key])
+            c = keys.index(key)
+            out += compare((file, sheet, r, c), labels[key], formula, expected[key], kinds[key])
             checked += 1
     r = total_row
     if r < len(sheet.rows) and text(sheet.value(r, 0)) == W["total"]:
-        for key in TOTALLED:
-            c = SUMMARY_KEYS.index(key)
+        for key in totalled(extra):
+            c = keys.index(key)
             if key in SUMMARY_VALUES:  # typed cells (their rows are checked): what they show
                 total = sum((number(sheet.value(x, c)) or Decimal(0) for x in rows), Decimal(0))
             else:  # derived cells: what they should show
@@ -131,33 +142,36 @@ def check_summary(file: str, sheet: SheetData, figures: dict[str, dict[str, Any]
             out += compare((file, sheet, r, c), f"{W['total']}·{labels[key]}", formulas.total(key),
                             total, "money")
             checked += 1
-        counts = {t: sum((branch, t) not in missing for branch in (
-            text(sheet.value(x, 0)) for x in rows)) for t in TEMPLATE_FIGURES}
+        codes = [text(sheet.value(x, 0)) for x in rows]
+        counts = {t: sum((b, t) not in missing and not (t in optional and (b, t) not in (
+            sent or set())) for b in codes) for t in figured}
         out += compare((file, sheet, r + 1, 0), COVERAGE_LABEL, None, COVERAGE_LABEL, "text")
         over = [(code, int(figures[code]["over_max"])) for code in
                 (text(sheet.value(x, 0)) for x in rows) if figures.get(code, {}).get("over_max")]
         out += compare((file, sheet, r + 1, 1), COVERAGE_LABEL, None,
-                       coverage_note(counts, len(rows), over, params.over_max), "text")
-    return out + _outside(file, sheet, rows, expected_rows), checked
+                       coverage_note(counts, len(rows), over, params.over_max, named), "text")
+    return out + _outside(file, sheet, rows, expected_rows, len(keys), totalled(extra)), checked
 
 
-def _marked(where: tuple[str, SheetData, int, int], label: str) -> list[Finding]:
-    """A figure of a template the branch did not send: the text 未报送, never a formula."""
+def _marked(where: tuple[str, SheetData, int, int], label: str, mark: str) -> list[Finding]:
+    """A figure of a template the branch did not send: the text 未报送 (or 本期未报), never a
+    formula."""
     file, sheet, r, c = where
     if sheet.formula(r, c) is not None:
         return [finding("verify_formula_wrong", file, sheet.name, a1(r, c), None,
-                        sheet.formula(r, c), label=label, expected=MISSING_MARK)]
-    return compare(where, label, None, MISSING_MARK, "text")
+                        sheet.formula(r, c), label=label, expected=mark)]
+    return compare(where, label, None, mark, "text")
 
 
-def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict]) -> list[Finding]:
+def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict], check_col: int,
+             summed: tuple[str, ...]) -> list[Finding]:
     """Cells of 汇总 unionkit never writes: beside the title, right of 行校验, the assessment
     columns of a branch that sent no 考核评分, the totals row's untotalled columns, the
     coverage row's others, and any row below it. A figure there is what an auditor would read
     as part of the table."""
-    check_col = len(SUMMARY_COLUMNS)
     total_row = rows[-1] + 1 if rows else FIRST_DATA_ROW
-    totalled = {0, *(SUMMARY_KEYS.index(k) for k in TOTALLED)}
+    with_total = {0, *range(len(SUMMARY_KEYS), check_col),
+                  *(SUMMARY_KEYS.index(k) for k in summed if k in SUMMARY_KEYS)}
     unassessed = {SUMMARY_KEYS.index(k) for k in ("score", "vetoes", "grade", "rank")}
     blank = dict(zip(rows, (e.get("score") is None for e in expected), strict=True))
     out = []
@@ -166,7 +180,7 @@ def _outside(file: str, sheet: SheetData, rows: list[int], expected: list[dict])
             if value in (None, "") or (r == 0 and c == 0):
                 continue
             if r == 0 or c > check_col or r > total_row + 1 \
-                    or (r == total_row and c not in totalled) \
+                    or (r == total_row and c not in with_total) \
                     or (r == total_row + 1 and c > 1) \
                     or (blank.get(r) and c in unassessed):
                 out.append(finding("verify_cell_outside", file, sheet.name, a1(r, c), None,

@@ -38,8 +38,8 @@ from ..consolidate import previous_month
 from ..messages import LANGS, say, words
 from ..register import Register, chase_list, period_matrix
 from ..render.html import script_hash
-from ..render.text import STATUS, TEMPLATE_TITLES
-from ..spec import TEMPLATE_IDS
+from ..render.text import STATUS, template_titles
+from ..spec import template_ids
 from . import work
 
 #: What a clerk may upload at once, and how large a request may be (refused as it streams in).
@@ -141,7 +141,7 @@ def _page(request: Request, name: str, data: dict[str, Any], status: int = 200) 
     request.session["lang"] = lang  # a switch of language holds for the next pages
     html = _PAGES.get_template(name).render(
         data=data, lang=lang, w=words("web", lang), status_words=STATUS[lang],
-        titles=TEMPLATE_TITLES, csrf=request.session.get("csrf", ""),
+        titles=template_titles(), csrf=request.session.get("csrf", ""),
         who=request.session.get("who"), path=request.url.path)
     return Response(html, status_code=status, media_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -228,7 +228,7 @@ async def home(request: Request) -> Response:
                 if who["role"] != "clerk" or b["code"] == who["branch"]]
     return _page(request, "home.html.j2", {
         "page": "home", "role": who["role"], "branch": who["branch"], "period": period,
-        "templates": list(TEMPLATE_IDS), "branches": branches,
+        "templates": list(template_ids()), "branches": branches,
         "uploads": [_shown_upload(u) for u in uploads[:50]], "chase": chase, "codes": codes,
         "closes": closes, "closing": next(iter(desk.running), None), "refresh": LIVE_SECONDS})
 
