@@ -278,20 +278,19 @@ def _catalog(raw: dict[str, Any], base_dir: Path | None) -> Catalog | None:
 def _limits(catalog: Catalog | None, raw: dict[str, Any]) -> dict[str, Decimal]:
     """The amount each spec's ``max_setting`` names, read from the configuration."""
     limits = {}
-    for spec in catalog.specs if catalog else ():
-        for f in spec.columns:
-            if f.max_setting:
-                value: Any = raw
-                for part in f.max_setting.split("."):
-                    value = value.get(part) if isinstance(value, dict) else None
-                if value is None:
-                    raise ConfigError("setting_missing", setting=f.max_setting,
-                                      template=spec.id, key=f.key)
-                limits[f.max_setting] = _decimal({"v": value}, "v", f.max_setting)
+    for spec, f in catalog.limited() if catalog else ():
+        value: Any = raw
+        for part in f.max_setting.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            raise ConfigError("setting_missing", setting=f.max_setting, template=spec.id,
+                              key=f.key)
+        limits[f.max_setting] = _decimal({"v": value}, "v", f.max_setting)
     return limits
 
 
-def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> FederationConfig:
+def _build(raw: dict[str, Any], base_dir: Path | None, source: str,
+           catalog: Catalog | None = None) -> FederationConfig:
     dues, fund, ledger = raw["dues"], raw["fund"], raw["ledger"]
     assessment, roster = raw["assessment"], raw["roster"]
     branches = tuple(Branch(str(b["code"]), str(b["name"]), str(b.get("kind", "")),
@@ -309,7 +308,6 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str) -> Federatio
     if not grades or grades[-1].min > 0:
         raise ConfigError("grades_zero")
     over_max = str(assessment.get("over_max", "cap"))
-    catalog = _catalog(raw, base_dir)
     if over_max not in OVER_MAX:
         raise ConfigError("over_max", values=", ".join(OVER_MAX), value=repr(over_max))
     return FederationConfig(
@@ -470,9 +468,13 @@ def load_config(path: Path | str | None = None) -> FederationConfig:
         override = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("config_not_toml", path=path, detail=exc) from exc
-    check_keys(override, text, str(path), free=_settings_named(override, path.parent))
+    catalog = _catalog(override, path.parent)  # a broken spec is said first: it is the cause
+    own = frozenset(f.max_setting.split(".")[0] for _, f in catalog.limited()) if catalog \
+        else frozenset()  # the federation's own settings its specs name ("aid" of "aid.cap")
+    check_keys(override, text, str(path), free=own)
     try:
-        return _activated(_check(_build(_merge(_defaults(), override), path.parent, str(path))))
+        return _activated(_check(_build(_merge(_defaults(), override), path.parent, str(path),
+                                        catalog)))
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise ConfigError("config_malformed", path=path,
                           detail=f"{type(exc).__name__}: {exc}") from exc
@@ -482,14 +484,6 @@ def _activated(config: FederationConfig) -> FederationConfig:
     """The configuration, its templates made the ones in use in this process."""
     activate(config.catalog)
     return config
-
-
-def _settings_named(override: dict[str, Any], base_dir: Path) -> frozenset[str]:
-    """The tables of the federation's own settings its specs' ``max_setting`` name (``aid``
-    for "aid.cap"): not typos, though the defaults do not have them."""
-    catalog = _catalog(override, base_dir)  # a broken spec is said first: it is the cause
-    return frozenset(f.max_setting.split(".")[0] for s in (catalog.specs if catalog else ())
-                     for f in s.columns if f.max_setting)
 
 
 def config_fingerprint(path: Path | str | None) -> str:

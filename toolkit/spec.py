@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -162,6 +162,10 @@ class Catalog:
             if s.id == template_id:
                 return s
         raise SpecError(f"unknown template {template_id!r}")
+
+    def limited(self) -> list[tuple[TemplateSpec, Field]]:
+        """Every column with a ``max_setting``, with its template."""
+        return [(s, f) for s in self.specs for f in s.columns if f.max_setting]
 
     def choices(self, enum: str) -> dict[str, str]:
         """Every accepted spelling of an enumeration's values, folded (``fold_choice``),
@@ -422,8 +426,6 @@ def make_catalog(dirs: Iterable[Path] = (), aliases: dict[str, dict[str, list[st
 
 def _with_aliases(specs: dict[str, TemplateSpec], template: str,
                   columns: dict[str, list[str]]) -> TemplateSpec:
-    from dataclasses import replace
-
     if template not in specs:
         raise ConfigError("aliases_unknown_template", template=template,
                           templates=", ".join(specs))

@@ -91,15 +91,12 @@ class BranchSummary:
 
     def missing_figure(self, key: str) -> bool:
         """Whether a 汇总 figure comes from a template the branch did not send."""
-        figures = template_figures(measures())
-        return any(key in figures.get(t, ()) for t in (*self.unreported, *self.absent))
+        return bool(_unsent_source(key, self.unreported | self.absent))
 
     def mark(self, key: str) -> str:
         """What a figure :meth:`missing_figure` says is unknown shows: 未报送, or 本期未报 for
         a template the branch need not send."""
-        figures = template_figures(measures())
-        return MISSING_MARK if any(key in figures.get(t, ()) for t in self.unreported) \
-            else ABSENT_MARK
+        return MISSING_MARK if _unsent_source(key, self.unreported) else ABSENT_MARK
 
     def figure(self, key: str) -> Any:
         """A 汇总 figure by key: a built-in one or a template's own."""
@@ -122,6 +119,12 @@ class BranchSummary:
                        code: f"{amount:.2f}" for code, amount in self.accounts.items()}}
         # a figure of a template the branch did not send is not recorded as 0: it is unknown
         return {k: None if self.missing_figure(k) else v for k, v in figures.items()}
+
+
+def _unsent_source(key: str, unsent: frozenset[str]) -> bool:
+    """Whether 汇总 figure ``key`` comes from one of the templates ``unsent``."""
+    figures = template_figures(measures())
+    return any(key in figures.get(t, ()) for t in unsent)
 
 
 #: The figures of a period that are not sums over its branches (a score, a grade, the
@@ -156,7 +159,7 @@ class Consolidation:
     kept_records: bool = False
 
     def period_of(self, template: str) -> str:
-        return _wanted(self.period, template) or self.period
+        return wanted_period(self.period, template) or self.period
 
     @staticmethod
     def is_superseded(report: FileReport) -> bool:
@@ -201,7 +204,7 @@ def _pick_period(report: Report, period: str | None) -> str:
     return max(named, key=lambda p: (named[p], p))
 
 
-def _wanted(period: str, template: str | None) -> str:
+def wanted_period(period: str, template: str | None) -> str | None:
     """The period a template's file must name to be this consolidation's (a yearly one: the
     year; a registry's: any, None)."""
     kind = load_spec(template).period if template else "month"
@@ -213,7 +216,7 @@ def _flag_other_periods(report: Report, period: str) -> None:
     left out of this period's sheets (never silently)."""
     for f in report.files:
         if f.template and f.period:
-            wanted = _wanted(period, f.template)
+            wanted = wanted_period(period, f.template)
             if wanted is not None and f.period != wanted:
                 f.findings.append(finding("period_other", f.path, value=f.period,
                                           expected=wanted))
@@ -225,7 +228,7 @@ def _slots(report: Report, period: str, known: frozenset[str]) -> tuple[dict, li
     groups: dict[tuple[str, str], list[FileReport]] = defaultdict(list)
     excluded = []
     for f in report.files:
-        wanted = _wanted(period, f.template)
+        wanted = wanted_period(period, f.template)
         if f.template and f.branch_code and (wanted is None or f.period == wanted) \
                 and (not known or f.branch_code in known):
             groups[(f.branch_code, f.template)].append(f)

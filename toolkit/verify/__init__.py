@@ -24,6 +24,7 @@ from typing import Any
 from .. import __version__
 from ..audit import Rows, audit
 from ..config import FederationConfig
+from ..consolidate import wanted_period
 from ..consolidate.formulas import (
     SUMMARY_KEYS,
     SUMMARY_KIND,
@@ -360,8 +361,7 @@ def _sent(manifest: Manifest) -> set[tuple[str, str]]:
         t = f["template"]
         if t not in known or f["superseded_by"] or f["status"] in ("unreadable", "unrecognized"):
             continue
-        kind = load_spec(t).period
-        if kind == "none" or f["period"] == (period[:4] if kind == "year" else period):
+        if wanted_period(period, t) in (None, f["period"]):
             sent.add((f["branch"], t))
     return sent
 
