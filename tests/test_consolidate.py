@@ -80,8 +80,9 @@ def test_json_money_is_text(result):
 
 def test_workbook_sheets_formulas_and_text(workbook):
     book = openpyxl.load_workbook(workbook)
-    assert book.sheetnames == ["汇总", "收入支出表", "会员名册", "会费收缴", "经费收支账", "考核评分",
-                               "困难职工档案", "问题清单", "审计提示", "未报送", "趋势", "来源清单"]
+    assert book.sheetnames == ["汇总", "收入支出表", "统计年报", "会员名册", "会费收缴",
+                               "经费收支账", "考核评分", "困难职工档案", "问题清单", "审计提示",
+                               "未报送", "趋势", "来源清单"]
     summary = book["汇总"]
     due = summary_letter("dues_due")
     assert summary[f"{due}3"].value.startswith("=SUMIFS('会费收缴'!$F:$F")

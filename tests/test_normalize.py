@@ -15,6 +15,7 @@ from toolkit.read.normalize import (
     parse_money,
     parse_period,
     parse_yesno,
+    period_bounds,
     serial_to_date,
 )
 
@@ -157,3 +158,16 @@ def test_label_is_the_first_line_of_a_header_cell():
     assert label_key("证件号码\n(填写18位身份证)") == "证件号码"
     assert label_key("出生日期（格式：yyyy/MM/dd）") == "出生日期"
     assert label_key("填表单位（盖章）：") == "填表单位"
+
+
+@pytest.mark.parametrize("text", ["2026-Q4", "2026Q4", "2026 q4", "2026年第四季度", "2026年4季度",
+                                  "2026年第4季", "2026-11", "2026年12月"])
+def test_a_quarter_as_clerks_write_it(text):
+    assert parse_period(text, "quarter") == "2026-Q4"
+
+
+def test_a_quarter_s_days():
+    assert period_bounds("2026-Q1") == (date(2026, 1, 1), date(2026, 3, 31))
+    assert period_bounds("2026-Q4") == (date(2026, 10, 1), date(2026, 12, 31))
+    with pytest.raises(BadValue):
+        parse_period("2026-Q5", "quarter")

@@ -205,3 +205,45 @@ def test_aliases_from_the_configuration(tmp_path):
 def test_no_copy_of_the_spec_in_the_package():
     assert not (ROOT / "toolkit" / "data" / "specs" / "warmth.toml").exists()
     shutil.disk_usage(ROOT)  # the package holds the five built-in specs only
+
+
+def test_a_quarterly_template(tmp_path):
+    """A spec with ``period = "quarter"``: its file names the quarter (2026-Q4, 2026年第四季度);
+    a month's consolidation takes the file of its quarter and no other; a branch that sent it
+    in an earlier month of the quarter (the register saw it) is not 未报送."""
+    from toolkit.consolidate import sent_earlier
+
+    quarterly = _docs_spec().replace('period = "month"', 'period = "quarter"').replace(
+        'expected = "optional"', 'expected = "every_period"')
+    config_path = _federation(tmp_path, quarterly)
+    config = load_config(config_path)
+    spec = load_spec("warmth")
+    assert spec.period == "quarter" and spec.demanded
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [_row(1, "张伟", IDS["FH01"], "节日慰问", "500.00", date(2026, 10, 12))]
+    for code, name, period in (("FH01", "2026-Q4", "2026年第四季度"),
+                               ("FH02", "2026年第三季度", "2026-Q3")):
+        header = {**_header(code), "period": period}
+        write_template(spec, config, inbox / f"{code}_送温暖慰问发放表_{name}.xlsx", header,
+                       rows if code == "FH01" else [])
+    result = consolidate(inbox, config, "2026-11")
+    assert {key for key in result.chosen} == {("FH01", "warmth")}
+    def missing() -> list[str]:
+        return [b.code for b, t in result.missing if t == "warmth"]
+    assert missing() == ["FH02", "FH03"]
+    other = next(f for f in result.report.files if f.branch_code == "FH02")
+    assert other.period == "2026-Q3" and "period_other" in {x.code for x in other.findings}
+    sent_earlier(result, {("FH02", "warmth", "2026-Q4"), ("FH03", "warmth", "2026-Q3")})
+    assert missing() == ["FH03"]
+    activate(None)
+
+
+def test_the_issue_s_spellings_of_two_keys(tmp_path):
+    """``period = "once"`` is a registry's ``none``; ``date_not_after`` is ``not_after``."""
+    spec = _docs_spec().replace('period = "month"', 'period = "once"').replace(
+        'not_after = "period_end"', 'date_not_after = "period_end"')
+    load_config(_federation(tmp_path, spec))
+    loaded = load_spec("warmth")
+    assert loaded.period == "none" and loaded.column("paid_on").not_after == "period_end"
+    activate(None)

@@ -81,3 +81,36 @@ def test_pdf_without_libreoffice_says_what_to_do(made, tmp_path, monkeypatch):
     done = CliRunner().invoke(cli, ["pdf", str(made), "--out", str(tmp_path / "x.pdf")])
     assert done.exit_code == 2 and "LibreOffice" in done.stderr and "另存为 PDF" in done.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a3_from_the_configuration(tmp_path):
+    """``[print] paper = "A3"``: 汇总 on A3 landscape (the other sheets stay A4); a paper the
+    setting does not know is refused, naming the setting."""
+    text = (SAMPLE / "federation.toml").read_text("utf-8")
+    config = tmp_path / "federation.toml"
+    config.write_text(text.replace("[register]", '[print]\npaper = "A3"\n\n[register]'), "utf-8")
+    out = tmp_path / "o.xlsx"
+    done = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", str(config), "--out",
+                                    str(out), "--no-register"])
+    assert done.exit_code == 1, done.output
+    book = openpyxl.load_workbook(out)
+    summary = book["汇总"]
+    assert summary.page_setup.paperSize in ("8", 8) and int(summary.page_setup.scale) >= 70
+    assert book["问题清单"].page_setup.paperSize in ("9", 9)
+    config.write_text(text.replace("[register]", '[print]\npaper = "B5"\n\n[register]'), "utf-8")
+    done = CliRunner().invoke(cli, ["consolidate", str(INBOX), "--config", str(config), "--out",
+                                    str(tmp_path / "x.xlsx"), "--no-register"])
+    assert done.exit_code == 2 and "print.paper" in done.output and "A3" in done.output
+
+
+def test_summary_wraps_branch_names_before_it_shrinks():
+    """When one line per name would print 汇总 below 70 % on A4, 分会名称 and 类别 wrap on two
+    lines (the rows grow) and both stay repeated on the second block."""
+    from toolkit.config import load_config
+    from toolkit.consolidate import consolidate
+    from toolkit.consolidate.workbook import summary_print
+
+    layout = summary_print(consolidate(INBOX, load_config(CONFIG)))
+    assert layout.paper == 9 and layout.scale >= 70 and layout.repeat == 2 and layout.wrap
+    one_line = summary_print(consolidate(INBOX, load_config(CONFIG)), "A3")
+    assert one_line.paper == 8 and not one_line.wrap

@@ -12,9 +12,12 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import INBOX, SAMPLE
 from toolkit.cli import cli
+from toolkit.render.pdf import browser
 
 CONFIG = str(SAMPLE / "federation.toml")
 
@@ -50,6 +53,15 @@ def test_each_branch_gets_its_own_findings_and_the_treasurer_the_chase_list(tmp_
         assert len(copies) == len(files)
     fh07 = (next(out.glob("FH07_*")) / "退改通知.html").read_text("utf-8")
     assert "本期尚未报送" in fh07 and "经费收支账" in fh07
+    if browser() is not None or os.environ.get("CI"):  # each notice printed on one A4 page
+        from pypdf import PdfReader
+
+        assert "退改通知另存为 PDF：10 份" in done.output
+        for folder in folders:
+            pages = PdfReader(folder / "退改通知.pdf").pages
+            assert len(pages) == 1 and folder.name.split("_")[0] in pages[0].extract_text()
+            a4 = (round(float(pages[0].mediabox.width)), round(float(pages[0].mediabox.height)))
+            assert a4 == (595, 842)
     chase = openpyxl.load_workbook(out / "催报清单.xlsx").active
     rows = list(chase.iter_rows(values_only=True))
     assert rows[0][:3] == ("分会代码", "分会名称", "未报送的报表")
@@ -91,3 +103,63 @@ def test_an_annotated_xls_copy_keeps_the_clerks_layout(tmp_path):
     assert dates and all("yy" in c.number_format.lower() for c in dates)  # still dates
     notes = [c.value for row in book["问题清单"].iter_rows() for c in row if c.value]
     assert any("LibreOffice" in str(v) and "已保留" in str(v) for v in notes)
+
+
+def test_comments_have_their_own_anchors_and_amounts_like_the_sheet(tmp_path):
+    """显示所有批注 shows each note beside its own cell (openpyxl alone puts them all in one
+    place), and an amount in a note reads as the sheet shows it (226,367.63)."""
+    import zipfile
+
+    done = CliRunner().invoke(cli, ["validate", str(INBOX), "--config",
+                                    str(SAMPLE / "federation.toml"), "--annotate",
+                                    str(tmp_path)])
+    assert done.exit_code == 1, done.output
+    copy = next(tmp_path.glob("FH05_*经费收支账*.批注.xlsx"))
+    with zipfile.ZipFile(copy) as z:
+        vml = next(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+    anchors = re.findall(r"<\w+:Anchor>([^<]+)</\w+:Anchor>", vml)
+    rows = re.findall(r"<\w+:Row>(\d+)</\w+:Row>", vml)
+    assert len(anchors) == len(rows) >= 1 and len(set(anchors)) == len(anchors)
+    for anchor, row in zip(anchors, rows, strict=True):
+        assert int(anchor.split(",")[2]) == max(int(row) - 1, 0)
+    book = openpyxl.load_workbook(copy)
+    notes = [c.comment.text for ws in book.worksheets for r in ws.iter_rows() for c in r
+             if c.comment]
+    assert any("226,367.63" in n for n in notes), notes
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers()),
+       st.sampled_from(["#,##0.00", "#,##0", "0.00", "General"]))
+def test_an_amount_in_a_note_never_breaks_the_note(value, number_format):
+    """Whatever number a clerk's cell holds (1e300, -0.005), its note shows it as the sheet
+    does, half up, or as the finding quoted it — never an exception."""
+    from decimal import Decimal
+
+    from toolkit.findings import finding
+    from toolkit.render.annotate import _plain, like_sheet
+
+    class Cell:
+        pass
+    cell = Cell()
+    cell.value, cell.number_format = value, number_format
+    shown = like_sheet(finding("dues_mismatch", "x.xlsx", "s", "A1", None, _plain(value),
+                               expected="1234.565"), cell)
+    if "#,##" in number_format and (value == 0 or 1e-6 < abs(value) < 1e12):
+        places = 2 if "0.00" in number_format else 0
+        assert shown.value.replace(",", "") == str(Decimal(str(value)).quantize(
+            Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP"))
+
+
+def test_notices_without_a_browser_stay_html_and_say_so(tmp_path, monkeypatch):
+    import toolkit.render.pdf as pdf
+
+    monkeypatch.setattr(pdf, "browser", lambda: None)
+    done = CliRunner().invoke(cli, ["return", str(INBOX), "--out", str(tmp_path / "r"),
+                                    "--config", CONFIG])
+    assert done.exit_code == 1 and "没有找到可打印 PDF 的浏览器" in done.output
+    assert not list((tmp_path / "r").glob("*/退改通知.pdf"))
+    done = CliRunner().invoke(cli, ["return", str(INBOX), "--out", str(tmp_path / "n"),
+                                    "--config", CONFIG, "--no-pdf", "--lang", "en"])
+    assert done.exit_code == 1 and "PDF" not in done.output
+    assert list((tmp_path / "n").glob("*/return_notice.html"))

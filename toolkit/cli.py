@@ -750,11 +750,12 @@ def pdf(workbook: Path, out: Path | None, lang: str) -> int:
 @click.argument("inbox", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--period")
+@click.option("--pdf/--no-pdf", "pdf", default=True)
 @config_option
 @parallel_options
 @handles_errors
-def return_(inbox: Path, out_dir: Path, period: str | None, lang: str, config_path: Path | None,
-            workers: int | None, dask_address: str | None) -> int:
+def return_(inbox: Path, out_dir: Path, period: str | None, pdf: bool, lang: str,
+            config_path: Path | None, workers: int | None, dask_address: str | None) -> int:
     """Hand the period's work back: a folder per branch with its annotated copies and a
     退改通知 (every finding with its cell and fix, what it has not sent, the resubmission
     rule), and 催报清单.xlsx for the treasurer. Exit 1 when any file has errors."""
@@ -769,10 +770,14 @@ def return_(inbox: Path, out_dir: Path, period: str | None, lang: str, config_pa
     with _progress(say("say.progress_validate", lang)) as tick, \
             executor_for(workers, dask_address) as executor:
         result = run(inbox, config, period, executor, progress=tick)
-    returns = write_returns(result, config, out_dir, lang)
+    returns = write_returns(result, config, out_dir, lang, pdf=pdf)
     owing = [r for r in returns if r.files or r.missing]
     click.echo(say("say.returned", lang, folders=len(returns), owing=len(owing),
                    out=out_dir, chase=out_dir / CHASE[lang], period=result.period))
+    if pdf:
+        printed = sum(r.pdf for r in returns)
+        click.echo(say("say.returned_pdf" if printed else "say.returned_no_pdf", lang,
+                       count=printed))
     errors, _ = result.counts()
     return EXIT_FINDINGS if errors else EXIT_OK
 

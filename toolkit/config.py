@@ -122,6 +122,8 @@ class FederationConfig:
     privacy: Privacy = DEFAULTS
     #: Who signs the printed 汇总: (制表人, 审核人, 负责人), each may be empty.
     signers: tuple[str, str, str] = ("", "", "")
+    #: The paper 汇总 prints on (A4, with A3 when A4 would be illegible; or A3).
+    paper: str = "A4"
     #: The templates in use (None: the package's); see :func:`toolkit.spec.make_catalog`.
     catalog: Catalog | None = None
     #: The settings the specs' ``max_setting`` checks name ("aid.cap" → its amount).
@@ -183,6 +185,8 @@ _RANGES = (
 )
 ACCOUNT_KINDS = ("income", "expenditure", "net_assets")
 OVER_MAX = ("cap", "exclude", "as_is")
+#: The papers 汇总 may be set to print on ([print] paper).
+PAPERS = ("A4", "A3")
 
 
 def _check(config: FederationConfig) -> FederationConfig:
@@ -307,6 +311,9 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str,
                            for g in assessment["grades"]), key=lambda g: -g.min))
     if not grades or grades[-1].min > 0:
         raise ConfigError("grades_zero")
+    paper = str(raw.get("print", {}).get("paper", "A4"))
+    if paper not in PAPERS:
+        raise ConfigError("paper", values=", ".join(PAPERS), value=repr(paper))
     over_max = str(assessment.get("over_max", "cap"))
     if over_max not in OVER_MAX:
         raise ConfigError("over_max", values=", ".join(OVER_MAX), value=repr(over_max))
@@ -341,6 +348,7 @@ def _build(raw: dict[str, Any], base_dir: Path | None, source: str,
         privacy=parse_privacy(raw.get("privacy", {}), _column_keys(catalog)),
         signers=tuple(str(raw.get("print", {}).get(k, "")) for k in ("preparer", "reviewer",
                                                                       "head")),
+        paper=paper,
         catalog=catalog, limits=_limits(catalog, raw),
     )
 

@@ -39,6 +39,7 @@ from .consolidate import NOT_SUMMED, add_figures
 from .errors import ToolkitError
 from .findings import FileReport, part_path
 from .privacy import key_for, keyed, scrub
+from .read.normalize import quarter_of
 from .spec import load_spec
 from .validate.cross import latest
 from .validate.rules import OUTFLOWS
@@ -527,7 +528,7 @@ class Register:
 
     def periods(self) -> list[str]:
         rows = self.db.execute("SELECT DISTINCT period FROM files WHERE length(period) = 7 "
-                               "ORDER BY period").fetchall()
+                               "AND period NOT LIKE '%Q%' ORDER BY period").fetchall()
         return [r[0] for r in rows]
 
     def current_files(self, period: str) -> list[dict[str, Any]]:
@@ -536,8 +537,9 @@ class Register:
         rows = self.db.execute(
             """SELECT path, sha256, template, branch, period, filed_on, status, errors,
                       warnings, last_seen FROM files
-               WHERE period IN (?, ?) AND template IS NOT NULL AND branch IS NOT NULL
-               ORDER BY path, last_seen, id""", (period, period[:4])).fetchall()
+               WHERE period IN (?, ?, ?) AND template IS NOT NULL AND branch IS NOT NULL
+               ORDER BY path, last_seen, id""", (period, period[:4], quarter_of(period))
+        ).fetchall()
         keys = ("path", "sha256", "template", "branch", "period", "filed_on", "status",
                 "errors", "warnings", "last_seen")
         latest_by_path: dict[str, dict[str, Any]] = {}
@@ -545,14 +547,14 @@ class Register:
             latest_by_path[row[0]] = dict(zip(keys, row, strict=True))
         return list(latest_by_path.values())
 
-    def sent_in_year(self, year: str) -> set[tuple[str, str]]:
-        """(branch, template) of every recognised file of a yearly template seen for
-        ``year`` (a 考核评分 sent in an earlier month's inbox)."""
+    def sent_for(self, period: str) -> set[tuple[str, str, str]]:
+        """(branch, template, period) of every recognised file seen for the year or the
+        quarter of the month ``period`` (a 考核评分 sent in an earlier month's inbox)."""
         rows = self.db.execute(
-            "SELECT DISTINCT branch, template FROM files WHERE period = ? AND template IS NOT "
-            "NULL AND branch IS NOT NULL AND status NOT IN ('unreadable', 'unrecognized')",
-            (year,)).fetchall()
-        return {(branch, template) for branch, template in rows}
+            "SELECT DISTINCT branch, template, period FROM files WHERE period IN (?, ?) AND "
+            "template IS NOT NULL AND branch IS NOT NULL AND status NOT IN ('unreadable', "
+            "'unrecognized')", (period[:4], quarter_of(period))).fetchall()
+        return {(branch, template, p) for branch, template, p in rows}
 
     def figures(self, branch: str | None = None) -> dict[str, dict[str, Any]]:
         """period → figures (one branch's, or the federation's totals)."""

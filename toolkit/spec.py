@@ -29,8 +29,9 @@ FIELD_TYPES = frozenset({
 })
 #: Types whose cells must be stored as text in the workbook (digits a number would lose).
 TEXT_FORMAT_TYPES = frozenset({"id_number", "mobile", "period", "branch_code", "text"})
-#: The periods a template covers: a month, a year, or none (a registry, kept up to date).
-PERIOD_KINDS = {"month": "YYYY-MM", "year": "YYYY", "none": "YYYY-MM"}
+#: The periods a template covers: a month, a quarter, a year, or none (a registry, kept up
+#: to date).
+PERIOD_KINDS = {"month": "YYYY-MM", "quarter": "YYYY-Qn", "year": "YYYY", "none": "YYYY-MM"}
 #: Whether a branch must send a template (what drives 未报送): each period, once a year, only
 #: when something changed, or when it has something to send.
 EXPECTED = ("every_period", "yearly", "on_change", "optional")
@@ -184,7 +185,11 @@ class Catalog:
 BUILTIN_IDS = ("roster", "dues", "ledger", "assessment", "hardship")
 _FIELD_KEYS = {"key", "label", "aliases", "type", "required", "enum", "unique", "min", "max",
                "width", "input", "required_if", "only_if", "not_after", "not_before", "max_setting",
-               "unique_across_branches", "id_checks"}
+               "unique_across_branches", "id_checks", "date_not_after"}
+#: Other names a spec may use for a key: ``date_not_after`` is ``not_after``; a registry's
+#: period ``once`` is ``none``.
+_FIELD_SYNONYMS = {"date_not_after": "not_after"}
+PERIOD_SYNONYMS = {"once": "none"}
 _SPEC_KEYS = {"id", "version", "title", "title_en", "sheet", "sheet_aliases", "period", "rules",
               "totals", "notes", "prefill", "distinctive", "distinctive_min", "expected",
               "enums", "summary", "header", "columns"}
@@ -221,7 +226,9 @@ def _field(raw: dict[str, Any], template: str, enums: dict[str, tuple[str, ...]]
     if raw.get("type", "text") not in FIELD_TYPES:
         raise _Broken("type", f"column {key}: unknown type {raw.get('type')!r} "
                               f"(one of {', '.join(sorted(FIELD_TYPES))})")
-    values = dict(raw)
+    values = {_FIELD_SYNONYMS.get(k, k): v for k, v in raw.items()}
+    if len(values) < len(raw):
+        raise _Broken("not_after", f"column {key}: not_after is given twice")
     if isinstance(raw.get("enum"), list):
         values["enum"] = f"{template}.{key}"
         enums[values["enum"]] = tuple(str(v) for v in raw["enum"])
@@ -308,7 +315,7 @@ def _build(raw: dict[str, Any], common: list[Any], source: str,
     template = str(raw["id"])
     if not re.fullmatch(r"[a-z][a-z0-9_]*", template):
         raise _Broken("id", f"id {template!r}: lower-case letters, digits and _")
-    period = str(raw["period"])
+    period = PERIOD_SYNONYMS.get(str(raw["period"]), str(raw["period"]))
     if period not in PERIOD_KINDS:
         raise _Broken("period", f"period must be one of {', '.join(PERIOD_KINDS)}")
     expected = str(raw.get("expected", "yearly" if period == "year" else

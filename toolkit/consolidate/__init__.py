@@ -24,7 +24,7 @@ from ..layout import a1
 from ..money import fund_due, round_fen, split_fund
 from ..parallel import without_cycle_collection
 from ..privacy import DEFAULTS, Privacy, hashed, keyed_config, shield_files, shown
-from ..read.normalize import BadValue, parse_period
+from ..read.normalize import BadValue, is_month, parse_period, quarter_of
 from ..spec import load_spec, measures, template_ids
 from ..spool import Spool, in_pieces
 from ..validate import validate_paths
@@ -188,14 +188,14 @@ def _pick_period(report: Report, period: str | None) -> str:
     """The period to consolidate: the one given (in any form a clerk writes it: 2026-10,
     2026/10, 2026年10月, 202610), else the one most recognised monthly files name — one typo'd
     所属期 never becomes the period; a tie goes to the later period."""
-    named = Counter(f.period for f in report.files
-                    if f.template and f.period and len(f.period) == 7)
+    named = Counter(f.period for f in report.files if f.template and is_month(f.period))
+    quarters = {f.period for f in report.files if f.template and f.period and "Q" in f.period}
     if period:
         try:
             wanted = parse_period(period, "month")
         except BadValue:
             raise UsageError("period_not_month", period=period) from None
-        if wanted not in named:
+        if wanted not in named and quarter_of(wanted) not in quarters:
             raise UsageError("period_not_in_inbox", period=wanted,
                              have="、".join(sorted(named)) or "—")
         return wanted
@@ -206,9 +206,9 @@ def _pick_period(report: Report, period: str | None) -> str:
 
 def wanted_period(period: str, template: str | None) -> str | None:
     """The period a template's file must name to be this consolidation's (a yearly one: the
-    year; a registry's: any, None)."""
+    year; a quarterly one: the month's quarter; a registry's: any, None)."""
     kind = load_spec(template).period if template else "month"
-    return period[:4] if kind == "year" else None if kind == "none" else period
+    return {"year": period[:4], "quarter": quarter_of(period), "none": None}.get(kind, period)
 
 
 def _flag_other_periods(report: Report, period: str) -> None:
@@ -385,12 +385,14 @@ def _unreported(summaries: list[BranchSummary], missing: list[tuple[Branch, str]
         s.unreported = frozenset(t for b, t in missing if b.code == s.code)
 
 
-def sent_earlier(result: Consolidation, sent: set[tuple[str, str]]) -> None:
-    """A yearly template (考核评分) a branch already sent this year, as the register saw it
-    in an earlier month's inbox (``sent``: (branch, template)), is not missing this month:
-    it is expected once a year. Its figures are not this month's, so 汇总 leaves them blank."""
+def sent_earlier(result: Consolidation, sent: set[tuple[str, str, str]]) -> None:
+    """A yearly or quarterly template (考核评分) a branch already sent for this month's year
+    or quarter, as the register saw it in an earlier month's inbox (``sent``: (branch,
+    template, period)), is not missing this month: it is expected once a year (a quarter).
+    Its figures are not this month's, so 汇总 leaves them blank."""
     result.missing = [(b, t) for b, t in result.missing
-                      if load_spec(t).expected != "yearly" or (b.code, t) not in sent]
+                      if load_spec(t).period not in ("year", "quarter")
+                      or (b.code, t, wanted_period(result.period, t)) not in sent]
     _unreported(result.summaries, result.missing)
 
 

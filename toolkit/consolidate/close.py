@@ -72,7 +72,7 @@ def close_period(inbox: Path, out: Path, config: FederationConfig, *,
         history = register.history_before(result.period) if register else {}
         check_continuity(result, history)
         if register is not None:
-            sent_earlier(result, register.sent_in_year(result.period[:4]))
+            sent_earlier(result, register.sent_for(result.period))
         if strict and result.used_errors():
             return Closed(result, out, None)
         options = {"period": result.period, "strict": strict, "config": fingerprint,

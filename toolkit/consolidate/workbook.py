@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -70,6 +70,18 @@ from .statement import (
     statement_rows,
     year_formula,
 )
+from .stats import (
+    FIGURES,
+    FIRST_FIGURE,
+    STATS,
+    YEAR_FIGURES,
+    branch_formula,
+    earlier_counts,
+    stats_heads,
+    stats_note,
+    stats_rows,
+    sum_formula,
+)
 from .stream import STYLE, STYLE_KINDS, Workbook, cell_xml, write_rows
 
 W = WORDS  # the catalog's ``workbook`` words, in Chinese
@@ -116,6 +128,7 @@ class _Formats:
         self._sub, self._book, self._counts = sub, book, {}
         self.bad = book.add_format({"bg_color": "#FFC7CE"})
         self.warn = book.add_format({"bg_color": "#FFEB9C"})
+        self.wrapped = book.add_format({**base, "num_format": "@", "text_wrap": True})
 
     def count(self, word: str) -> Any:
         """A subtotal's count that names itself: shown as "女会员 5", a number all the same."""
@@ -354,17 +367,22 @@ ASSESSED = ("score", "vetoes", "grade", "rank")
 
 
 def _summary_rows(ws: Any, fmt: _Formats, result: Consolidation, formulas: SummaryFormulas,
-                  checks: list[str]) -> None:
-    """One row per branch: typed inputs as values, everything from detail rows as formulas."""
+                  checks: list[str], wrap: bool = False) -> None:
+    """One row per branch: typed inputs as values, everything from detail rows as formulas;
+    分会名称 and 类别 on two lines when ``wrap``."""
     extra = formulas.params.measures
     check_col, kinds = len(summary_columns(extra)), summary_kinds(extra)
     for i, s in enumerate(result.summaries):
         r = FIRST_DATA_ROW + i
+        if wrap:  # before the row's cells: the sheet streams its rows
+            ws.set_row(r, WRAPPED_HEIGHT)
         cells = _summary_cells(s)
         ws.write_string(r, check_col, checks[i], fmt.text)
         for c, key in enumerate(summary_keys(extra)):
             if s.missing_figure(key):
                 ws.write_string(r, c, s.mark(key), fmt.text)
+            elif wrap and key in WRAPPED:
+                ws.write_string(r, c, str(cells[key]), fmt.wrapped)
             elif key in cells:
                 _write(ws, r, c, cells[key], fmt, kinds[key])
             elif key in ASSESSED and s.score is None:
@@ -381,7 +399,8 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
     keys, kinds = summary_keys(extra), summary_kinds(extra)
     _header(ws, fmt, [label for _, label, _ in summary_columns(extra)],
             say("workbook.summary_title", "zh", name=config.name, period=result.period))
-    _summary_rows(ws, fmt, result, formulas, checks)
+    layout = summary_print(result, config.paper)
+    _summary_rows(ws, fmt, result, formulas, checks, layout.wrap)
     total = FIRST_DATA_ROW + len(result.summaries)
     ws.write_string(total, 0, W["total"], fmt.sub_text)
     for key in totalled(extra):
@@ -401,20 +420,39 @@ def _summary(book: Any, ws: Any, fmt: _Formats, result: Consolidation,
     ws.conditional_format(f"{vetoes}{first}:{vetoes}{last}",
                           {"type": "cell", "criteria": ">", "value": 0, "format": fmt.bad})
     ws.freeze_panes(FIRST_DATA_ROW, 2)
-    _print_summary(ws, summary_widths(result), total + 1)
+    _print_summary(ws, layout, total + 1)
     _charts(book, ws, first, last)
 
 
 #: What a landscape page holds across at 100 % in column-width units, as LibreOffice prints it
 #: (A4 and A3, measured), and the smallest scale 汇总 may print at.
 ACROSS, MIN_SCALE = {9: 90, 8: 128}, 70
+PAPER = {"A4": 9, "A3": 8}
 #: The lines a 汇总 head wraps on (its row is as tall).
 HEAD_LINES = 3
+#: 汇总's text columns that may wrap onto two lines when one line would not let it print
+#: legibly, and the height of a branch's row then.
+WRAPPED, WRAPPED_HEIGHT = ("name", "kind"), 27
 
 
-def summary_widths(result: Consolidation) -> list[int]:
+@dataclass(frozen=True)
+class SummaryPrint:
+    """How 汇总 prints: its column widths, whether 分会名称 and 类别 wrap on two lines, the
+    paper (xlsxwriter's number), the scale, the first column of the second block and how
+    many columns repeat on it."""
+
+    widths: tuple[int, ...]
+    wrap: bool
+    paper: int
+    scale: int
+    split: int
+    repeat: int
+
+
+def summary_widths(result: Consolidation, lines: int = 1) -> list[int]:
     """Each 汇总 column's width from its content: the head on three lines, every branch's
-    figure and the 合计 as shown (money with thousands separators)."""
+    figure and the 合计 as shown (money with thousands separators); 分会名称 and 类别 on
+    ``lines`` lines."""
     def shown(s: BranchSummary, key: str, kind: str) -> str:
         if kind == "pct":  # a ratio, shown as 12.3%
             return "00.0%"
@@ -428,42 +466,46 @@ def summary_widths(result: Consolidation) -> list[int]:
         if key in totalled(extra):
             total = sum((Decimal(_summary_total(s, key)) for s in result.summaries), Decimal(0))
             values.append(f"{total:,.2f}" if kind == "money" else str(total))
+        over = lines if key in WRAPPED else 1
         widths.append(max(-(-text_width(label) // HEAD_LINES) + 1,
-                          *(text_width(v) + 1 for v in values), 5))
+                          *(-(-text_width(v) // over) + 1 for v in values), 5))
     return widths
 
 
-def summary_print(widths: list[int]) -> tuple[int, int, int, int]:
-    """(paper, scale, first column of the second block, columns repeated on it) 汇总 prints
-    at: two blocks, split where the wider is narrowest, 分会代码 and 分会名称 repeated on the
-    second (分会代码 alone when that is what keeps it on A4); on A4 landscape when that is
-    legible (70 % or more), else on A3; never below 70 %."""
-    def widest(split: int, repeat: int) -> int:
+def summary_print(result: Consolidation, paper: str = "A4") -> SummaryPrint:
+    """How 汇总 prints: two blocks, split where the wider is narrowest, 分会代码 and 分会名称
+    repeated on the second; on ``paper`` (A4 landscape; on A3 when even with 分会名称 on two
+    lines, or 分会代码 alone repeated, A4 would print below 70 %), never below 70 %."""
+    def widest(widths: list[int], split: int, repeat: int) -> int:
         return max(sum(widths[:split]), sum(widths[:repeat]) + sum(widths[split:]))
-    for paper in (9, 8):
-        for repeat in (2, 1):
-            split = min(range(3, len(widths)), key=lambda at, r=repeat: widest(at, r))
-            scale = min(100, ACROSS[paper] * 100 // widest(split, repeat))
-            if scale >= MIN_SCALE:
-                return paper, scale, split, repeat
-    split = min(range(3, len(widths)), key=lambda at: widest(at, 2))
-    return 8, MIN_SCALE, split, 2
+
+    def plan(on: int, lines: int, repeat: int) -> SummaryPrint:
+        widths = summary_widths(result, lines)
+        split = min(range(3, len(widths)), key=lambda at: widest(widths, at, repeat))
+        scale = min(100, ACROSS[on] * 100 // widest(widths, split, repeat))
+        return SummaryPrint(tuple(widths), lines > 1, on, scale, split, repeat)
+    papers = (PAPER[paper], PAPER["A3"]) if paper == "A4" else (PAPER[paper],)
+    for on in papers:
+        for lines, repeat in ((1, 2), (2, 2), (2, 1)):
+            layout = plan(on, lines, repeat)
+            if layout.scale >= MIN_SCALE:
+                return layout
+    return replace(plan(papers[-1], 2, 2), scale=MIN_SCALE)
 
 
-def _print_summary(ws: Any, widths: list[int], last_row: int) -> None:
+def _print_summary(ws: Any, layout: SummaryPrint, last_row: int) -> None:
     """汇总's page setup: its table (not the charts below it) in two blocks, at a scale it
     stays legible at."""
-    for c, width in enumerate(widths):
+    for c, width in enumerate(layout.widths):
         ws.set_column(c, c, width)
-    paper, scale, split, repeat = summary_print(widths)
-    ws.set_paper(paper)
+    ws.set_paper(layout.paper)
     ws.set_landscape()
-    ws.set_print_scale(scale)
+    ws.set_print_scale(layout.scale)
     ws.repeat_rows(0, 1)
-    ws.repeat_columns(0, repeat - 1)
-    ws.set_v_pagebreaks([split])
+    ws.repeat_columns(0, layout.repeat - 1)
+    ws.set_v_pagebreaks([layout.split])
     ws.set_h_pagebreaks([last_row + 1])  # the charts below are not part of the table's pages
-    ws.print_area(0, 0, last_row, len(widths) - 1)
+    ws.print_area(0, 0, last_row, len(layout.widths) - 1)
 
 
 def _page_text(text: str) -> str:
@@ -488,7 +530,12 @@ def _print_pages(book: Any, config: Any, period: str, digest: str) -> None:
         ws.set_header(f'&L{left}&C&"宋体,Bold"&A&R{right}')
         ws.set_footer(f"&L{sign}&C{pages}&R{digest_line}" if ws.name == SUMMARY
                       else f"&L{digest_line}&C{pages}")
-        if ws.name == STATEMENT:  # its figures in blocks of branches, 科目 repeated
+        if ws.name == STATS:
+            ws.set_paper(9)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
+            ws.repeat_rows(0, 1)
+        elif ws.name == STATEMENT:  # its figures in blocks of branches, 科目 repeated
             ws.set_paper(9)
             ws.set_landscape()
             ws.set_print_scale(85)
@@ -733,6 +780,49 @@ def _statement_total(row: Any, col: int, tops: dict, totals: dict, month: dict, 
     return "=" + ("+".join(refs) or "0"), excel_number(value(row.total))
 
 
+def _stats_sheet(ws: Any, fmt: _Formats, result: Consolidation, config: Any, history: dict,
+                 checked: _Checked) -> None:
+    """统计年报 (:mod:`.stats`): each branch's roster figures as references to 汇总, by kind
+    of branch with 小计 and 合计; 本年新入会 and 本年流出 with the year's earlier periods."""
+    where = {s.code: (FIRST_DATA_ROW + i, s) for i, s in enumerate(result.summaries)}
+    rows = stats_rows([(s.code, s.name, s.kind) for s in result.summaries], config.branch_kinds)
+    earlier, periods = earlier_counts(history, result.period)
+    heads = stats_heads()
+    ws.set_row(1, 15 * HEAD_LINES)
+    _header(ws, fmt, heads, say("workbook.stats_title", "zh", name=config.name,
+                                year=result.period[:4], period=result.period))
+    values: dict[tuple[int, int], int] = {}  # (row, col) → the figure, for the sums
+    for r, row in enumerate(rows, FIRST_DATA_ROW):
+        for c, value in enumerate(row.cells):
+            ws.write_string(r, c, value, fmt.text if row.code else fmt.sub_text)
+        ws.write_string(r, len(heads), checked.seal(STATS, row.cells), fmt.text)
+        for c, key in enumerate(FIGURES, FIRST_FIGURE):
+            if row.code is None:
+                value = sum(values.get((over, c), 0) for over in row.over)
+                ws.write_formula(r, c, sum_formula(c, row.over, row.total), fmt.sub_int, value)
+                values[(r, c)] = value
+                continue
+            at, s = where[row.code]
+            if s.missing_figure(key):
+                ws.write_string(r, c, s.mark(key), fmt.text)
+                continue
+            before = earlier.get((row.code, key), 0) if key in YEAR_FIGURES else 0
+            values[(r, c)] = s.figure(key) + before
+            ws.write_formula(r, c, branch_formula(key, at, before), fmt.int, values[(r, c)])
+    r = FIRST_DATA_ROW + len(rows)
+    note = stats_note(result.period, periods)
+    ws.set_row(r, WRAPPED_HEIGHT)  # the note on two lines across the table, not wider
+    ws.write_string(r, 0, W["statement_note"], fmt.text)
+    ws.merge_range(r, 1, r, len(heads) - 1, note, fmt.wrapped)
+    ws.write_string(r, len(heads), checked.seal(STATS, [W["statement_note"], note, ""]),
+                    fmt.text)
+    ws.freeze_panes(FIRST_DATA_ROW, 3)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 7)
+    ws.set_column(2, 2, 16)
+    ws.set_column(FIRST_FIGURE, len(heads) - 1, 9)
+
+
 def _missing_sheet(book: Any, fmt: _Formats, result: Consolidation, checked: _Checked) -> None:
     rows = [[b.code, b.name, b.kind, load_spec(t).title, result.period_of(t)]
             for b, t in result.missing]
@@ -796,6 +886,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         checked = _Checked(digest, fmt)
         summary = book.add_worksheet(SUMMARY)
         statement = book.add_worksheet(STATEMENT)  # second; written once the ledger's pages are
+        stats = book.add_worksheet(STATS)
         checks = [checked.seal(SUMMARY, list(_summary_cells(s).values()))
                   for s in result.summaries]
         pages = {}
@@ -807,6 +898,7 @@ def write_workbook(result: Consolidation, config: Any, out: Path, options: dict,
         _missing_sheet(book, fmt, result, checked)
         _trend_sheet(book, fmt, trend_rows(result, trend or {}), checked)
         _statement_sheet(statement, fmt, result, config, pages["ledger"], trend or {}, checked)
+        _stats_sheet(stats, fmt, result, config, trend or {}, checked)
         _manifest(book, fmt, result, options, params, checked)
         _summary(book, summary, fmt, result, formulas, config, checks)
         _print_pages(book, config, result.period, digest.hexdigest())

@@ -254,16 +254,36 @@ def parse_yesno(value: Any) -> str:
 
 _MONTH = re.compile(r"^(\d{4})\s*[-./年_]?\s*(\d{1,2})\s*月?(份)?$")
 _YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
+_QUARTER_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+#: A quarter as clerks write it: 2026-Q4, 2026Q4, 2026年第四季度, 2026年4季度, 2026 第4季.
+QUARTER = re.compile(r"(?<!\d)(20\d{2})\s*(?:[-./_年]\s*)?(?:[Qq]\s*([1-4])|第?\s*([一二三四1-4])"
+                     r"\s*季度?)(?!\d)")
+
+
+def quarter_of(period: str) -> str:
+    """The quarter (``YYYY-Qn``) a ``YYYY-MM`` month falls in."""
+    return f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
+
+
+def is_month(period: str | None) -> bool:
+    """Whether ``period`` is a month (``YYYY-MM``), not a year or a quarter."""
+    return bool(period) and len(period) == 7 and period[5] != "Q"
 
 
 def parse_period(value: Any, kind: str) -> str:
-    """A period as ``YYYY-MM`` (month templates) or ``YYYY`` (year templates); a registry's
-    (kind ``none``) as either."""
+    """A period as ``YYYY-MM`` (month templates), ``YYYY-Qn`` (quarter templates; a month of
+    the quarter names it too) or ``YYYY`` (year templates); a registry's (kind ``none``) as a
+    month or a year."""
     if kind == "none":
         try:
             return parse_period(value, "month")
         except BadValue:
             return parse_period(value, "year")
+    if kind == "quarter":
+        match = QUARTER.fullmatch(clean_text(value)) if not isinstance(value, date) else None
+        if match:
+            return f"{match.group(1)}-Q{_QUARTER_DIGITS[match.group(2) or match.group(3)]}"
+        return quarter_of(parse_period(value, "month"))
     if isinstance(value, date | datetime):
         return f"{value.year:04d}-{value.month:02d}" if kind == "month" else f"{value.year:04d}"
     text = clean_text(value)
@@ -279,9 +299,13 @@ def parse_period(value: Any, kind: str) -> str:
 
 
 def period_bounds(period: str) -> tuple[date, date]:
-    """First and last day of a ``YYYY-MM`` or ``YYYY`` period."""
+    """First and last day of a ``YYYY-MM``, ``YYYY-Qn`` or ``YYYY`` period."""
     if len(period) == 4:
         return date(int(period), 1, 1), date(int(period), 12, 31)
+    if period[5] == "Q":
+        last = int(period[6]) * 3
+        return period_bounds(f"{period[:4]}-{last - 2:02d}")[0], \
+            period_bounds(f"{period[:4]}-{last:02d}")[1]
     year, month = int(period[:4]), int(period[5:7])
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return date(year, month, 1), nxt - timedelta(days=1)

@@ -10,8 +10,14 @@ which.
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections import defaultdict
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -101,14 +107,95 @@ def _mark(book: Workbook, findings: list[Finding], lang: str) -> None:
     for f in findings:
         if f.sheet in book.sheetnames and f.cell:
             by_cell[(f.sheet, f.cell)].append(f)
+    fix = say("annotate.fix", lang)
     for (sheet, cell), items in by_cell.items():
         target = book[sheet][cell]
         worst = ERROR if any(f.severity == ERROR for f in items) else "warning"
         target.fill = FILLS[worst]
-        text = "\n".join(f"【{STATUS[lang][f.severity]}】{f.message(lang)}\n"
-                         f"{'修改' if lang == 'zh' else 'Fix'}：{f.fix(lang)}" for f in items)
-        target.comment = Comment(cell_text(text), "unionkit", width=320,
+        text = "\n".join(f"【{STATUS[lang][f.severity]}】{like_sheet(f, target).message(lang)}"
+                         f"\n{fix}{f.fix(lang)}" for f in items)
+        target.comment = Comment(cell_text(text), "unionkit", width=NOTE_WIDTH,
                                  height=60 + 50 * len(items))
+
+
+#: A computed amount as findings carry it (Decimal to the fen, as text).
+_AMOUNT = re.compile(r"^-?\d{1,15}\.\d{2}$")
+
+
+def like_sheet(f: Finding, cell: Any) -> Finding:
+    """The finding with its amounts shown as the clerk's sheet shows them (1,234.50 under a
+    "#,##0.00" format): the cell's own value, and the amounts the check computed, in a cell
+    the sheet formats with thousands separators."""
+    shown = str(cell.number_format or "")
+    if "#,##" not in shown or not isinstance(cell.value, int | float | Decimal) or \
+            isinstance(cell.value, bool):
+        return f
+    places = len(shown.split(".", 1)[1].split(";")[0].rstrip("_)")) if "." in shown else 0
+
+    def money(text: str | None) -> str | None:
+        if text != _plain(cell.value) and not _AMOUNT.match(str(text)):
+            return text
+        try:  # half up, as the sheet shows it; a number too large to show stays as it was
+            number = Decimal(str(text)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        except ArithmeticError:
+            return text
+        return f"{number:,}"
+    return replace(f, value=money(f.value),
+                   params=tuple((k, money(v) if _AMOUNT.match(str(v)) else v)
+                                for k, v in f.params))
+
+
+def _plain(value: Any) -> str:
+    """A number as a finding quotes a cell's value (12.5, 1200)."""
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except ArithmeticError:
+        return str(value)
+
+
+#: A comment box's size (px) and how it sits in the sheet: to the right of its cell, over
+#: about this many columns and rows (Excel and LibreOffice place a shown note by its anchor).
+NOTE_WIDTH, NOTE_COLUMNS, ROW_PX = 320, 4, 20
+_VML = "urn:schemas-microsoft-com:vml"
+_EXCEL = "urn:schemas-microsoft-com:office:excel"
+
+
+def anchor_notes(path: Path) -> None:
+    """Give each comment of the saved workbook its own anchor beside its cell. openpyxl
+    writes every note box at the same place on the sheet, so 显示所有批注 stacks them all in
+    the top left corner; this rewrites its VML drawings (the notes' text and cells are
+    untouched)."""
+    with zipfile.ZipFile(path) as old:
+        parts = [(item, old.read(item)) for item in old.infolist()]
+    if not any(item.filename.endswith(".vml") for item, _ in parts):
+        return
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for item, data in parts:
+            if item.filename.startswith("xl/drawings/") and item.filename.endswith(".vml"):
+                data = _anchored(data)
+            new.writestr(item, data)
+
+
+def _anchored(vml: bytes) -> bytes:
+    root = ElementTree.fromstring(vml)
+    for shape in root.iter(f"{{{_VML}}}shape"):
+        data = shape.find(f"{{{_EXCEL}}}ClientData")
+        if data is None or data.find(f"{{{_EXCEL}}}Row") is None:
+            continue
+        row = int(data.findtext(f"{{{_EXCEL}}}Row") or 0)
+        col = int(data.findtext(f"{{{_EXCEL}}}Column") or 0)
+        height = int(re.search(r"height:(\d+)px", shape.get("style", "")).group(1))
+        rows = -(-height // ROW_PX)
+        top = max(row - 1, 0)
+        shape.set("style", f"position:absolute;margin-left:{(col + 1) * 48 + 8}pt;"
+                           f"margin-top:{top * 15 + 2}pt;width:{NOTE_WIDTH}px;"
+                           f"height:{height}px;z-index:{row + 1};visibility:hidden")
+        anchor = ElementTree.Element(f"{{{_EXCEL}}}Anchor")
+        anchor.text = f"{col + 1}, 15, {top}, 2, {col + 1 + NOTE_COLUMNS}, 15, {top + rows}, 2"
+        at = [child.tag for child in data].index(f"{{{_EXCEL}}}AutoFill") \
+            if data.find(f"{{{_EXCEL}}}AutoFill") is not None else len(data)
+        data.insert(at, anchor)
+    return ElementTree.tostring(root)
 
 
 def _issues_sheet(book: Workbook, findings: list[Finding], lang: str,
@@ -162,6 +249,7 @@ def annotate_file(source: Path, report: FileReport, out_dir: Path, lang: str = "
         raise UsageError("overwrite_input", path=source)
     with atomic_path(target) as tmp:
         book.save(tmp)
+        anchor_notes(tmp)
     return target
 
 

@@ -27,6 +27,7 @@ from .annotate import annotate_report
 from .text import STATUS, template_titles
 
 NOTICE = {"zh": "退改通知.html", "en": "return_notice.html"}
+NOTICE_PDF = {"zh": "退改通知.pdf", "en": "return_notice.pdf"}
 CHASE = {"zh": "催报清单.xlsx", "en": "chase_list.xlsx"}
 #: The folder of files no branch can be told about (unreadable, not a form, no 分会代码).
 UNATTRIBUTED = {"zh": "未识别的文件", "en": "unattributed"}
@@ -41,6 +42,7 @@ class BranchReturn:
     name: str
     files: list[FileReport] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # template ids
+    pdf: bool = False  # its notice was printed to PDF too
 
     @property
     def findings(self) -> int:
@@ -95,8 +97,12 @@ def render_notice(branch: BranchReturn, result: Any, config: Any, lang: str,
 
 
 def write_returns(result: Any, config: Any, out: Path, lang: str = "zh",
-                  today: date | None = None) -> list[BranchReturn]:
-    """Write every branch's folder and the 催报清单 under ``out``; returns what each holds."""
+                  today: date | None = None, pdf: bool = True) -> list[BranchReturn]:
+    """Write every branch's folder and the 催报清单 under ``out``; returns what each holds.
+    With ``pdf``, each 退改通知 is printed to PDF too where a browser can print it
+    (:func:`~toolkit.render.pdf.page_pdf`)."""
+    from .pdf import page_pdf
+
     today = today or date.today()
     returns = branch_returns(result)
     for branch in returns:
@@ -105,6 +111,7 @@ def write_returns(result: Any, config: Any, out: Path, lang: str = "zh",
         annotate_report([(Path(f.source), f) for f in branch.files], folder, lang)
         with atomic_path(folder / NOTICE[lang]) as tmp:
             tmp.write_text(render_notice(branch, result, config, lang, today), "utf-8")
+        branch.pdf = pdf and page_pdf(folder / NOTICE[lang], folder / NOTICE_PDF[lang])
     _chase_book(result, config, out / CHASE[lang], lang)
     return returns
 

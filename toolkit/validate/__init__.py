@@ -24,6 +24,7 @@ from ..layout import a1
 from ..parallel import without_cycle_collection
 from ..privacy import shield, shield_files
 from ..read.locate import Closest, Located, closest_template, own_output, recognise_all
+from ..read.normalize import QUARTER, parse_period, quarter_of
 from ..read.workbook import Unreadable, is_lock_file, open_book
 from ..spec import activate
 from ..spool import Spool, in_pieces
@@ -206,9 +207,11 @@ def _check_file_name(ctx: SheetContext, path: Path) -> None:
     """The name the clerk gave the file, against its content (a warning: content wins)."""
     stem, period = path.stem, ctx.period
     if period and ctx.spec.period != "none":
-        if ctx.spec.period == "month":
-            months = {f"{y}-{int(m):02d}" for y, m in _MONTH_IN_NAME.findall(stem)}
-        else:
+        months = {f"{y}-{int(m):02d}" for y, m in _MONTH_IN_NAME.findall(stem)}
+        if ctx.spec.period == "quarter":  # 2026-Q4, 2026年第四季度, or a month of it
+            months = {parse_period(m.group(0), "quarter") for m in QUARTER.finditer(stem)} \
+                or {quarter_of(m) for m in months}
+        elif ctx.spec.period == "year":
             months = set(_YEAR_IN_NAME.findall(stem))
         if months and period not in months:
             ctx.findings.append(finding("filename_mismatch", ctx.file, None, None, "period",

@@ -35,6 +35,7 @@ from ..consolidate.formulas import (
     summary_columns,
 )
 from ..consolidate.statement import STATEMENT, statement_heads
+from ..consolidate.stats import FIRST_FIGURE, STATS, stats_heads
 from ..consolidate.workbook import (
     AUDIT,
     AUDIT_HEADS,
@@ -58,6 +59,7 @@ from ..findings import ERROR, MORE, Finding, catalog, code_titled, file_of, find
 from ..integrity import Digest, file_sha256
 from ..layout import a1
 from ..parallel import without_cycle_collection
+from ..read.normalize import is_month, quarter_of
 from ..read.workbook import Unreadable, open_book
 from ..render.text import STATUS
 from ..spec import activate, load_spec, template_ids
@@ -67,6 +69,7 @@ from .reader import SheetData, Workbook, read_workbook
 from .scan import ListedCodes, Tally, check_findings, scan_detail
 from .scan import heads as detail_heads
 from .statement import check_statement, statement_rows
+from .stats import check_stats
 from .totals import branch_rows, check_summary
 
 __all__ = ["NotUnionkit", "Verification", "verify_workbook"]
@@ -150,6 +153,10 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
     if statement is not None:          # leaves its checks out of the digest
         findings += _check_rows(name, statement, statement_rows(
             statement, len(statement_heads(order))), digest, [0, 1])
+    stats = book.sheet(STATS)
+    if stats is not None:
+        findings += _check_rows(name, stats, statement_rows(stats, len(stats_heads()), 3),
+                                digest, [0, 1, 2])
     findings += _check_rows(name, book.sheet(MANIFEST), manifest.checks, digest)
     add_run_facts(digest, ((label, manifest.facts.get(label, "")) for label in RUN_FACTS))
     result.digest_found = digest.hexdigest()
@@ -172,6 +179,10 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         more, n = check_statement(name, statement, tally.ledger, tally.pages.get("ledger", []),
                                   order, {b for b, t in _missing(book.sheet(MISSING))
                                           if t == "ledger"})
+        findings += more
+        checked += n
+    if stats is not None:
+        more, n = check_stats(name, stats, book.sheet(SUMMARY))
         findings += more
         checked += n
     uncalculated = sum(book.uncalculated.values())
@@ -204,6 +215,8 @@ def _layouts(book: Workbook, tally: Tally) -> dict[str, dict[str, str]]:
     if STATEMENT in book.names:  # 科目编码 and 项目, then figures
         width = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
         layouts[STATEMENT] = {a1(0, c)[:-1]: "money" for c in range(2, width)}
+    if STATS in book.names:
+        layouts[STATS] = {a1(0, c)[:-1]: "int" for c in range(FIRST_FIGURE, len(stats_heads()))}
     layouts[TREND] = {a1(0, i + 1)[:-1]: "money" for i, (key, _) in enumerate(TREND_COLUMNS)
                       if SUMMARY_KIND.get(key) == "money"}
     for template, pages in tally.pages.items():
@@ -226,7 +239,7 @@ def _formats(file: str, path: Path, book: Workbook, tally: Tally) -> list[Findin
     out = []
     statement = len(statement_heads(_summary_order(book.sheet(SUMMARY))))
     hidden = {SUMMARY: {len(summary_columns(tally.params.measures)) + 1}, MANIFEST: {len(MANIFEST_HEADS) + 1},
-              STATEMENT: {statement + 1},
+              STATEMENT: {statement + 1}, STATS: {len(stats_heads()) + 1},
               **{name: {len(heads) + 1} for name, heads in LIST_SHEETS},
               **{page: _hidden_detail(t, tally.params.keyed) for t, pages in tally.pages.items()
                  for page in pages}}
@@ -290,7 +303,7 @@ def _extra_sheets(file: str, book: Workbook, params: Parameters) -> list[Finding
     named = dict(params.titles)
     titles = "|".join(re.escape(named.get(t) or load_spec(t).title) for t in params.templates)
     ours = re.compile(rf"^(?:{titles})(?:\(\d+\))?$")
-    known = {SUMMARY, STATEMENT, MANIFEST, *(name for name, _ in LIST_SHEETS)}
+    known = {SUMMARY, STATEMENT, STATS, MANIFEST, *(name for name, _ in LIST_SHEETS)}
     return [finding("verify_sheet_extra", file, name, None, None, name)
             for name in book.names if name not in known and not ours.match(name)]
 
@@ -380,7 +393,8 @@ def _row_counts(file: str, manifest: Manifest, tally: Tally, branches: set[str])
     """Rows per source file in the detail sheets against the manifest's 行数 (a file of a
     branch outside the directory has none: it was refused)."""
     out = []
-    wanted = (manifest.period, manifest.period[:4])
+    wanted = (manifest.period, manifest.period[:4], quarter_of(manifest.period)) \
+        if is_month(manifest.period) else (manifest.period,)
     for f in manifest.files:
         chosen = f["template"] and f["branch"] in branches and f["period"] in wanted \
             and not f["superseded_by"] and f["status"] not in ("unreadable", "unrecognized")

@@ -30,12 +30,13 @@ from .totals import compare
 _YEAR = re.compile(r"^=\s*\$?[A-Z]+\$?\d+\s*(?:\+\s*(-?\d+(?:\.\d+)?))?\s*$")
 
 
-def statement_rows(sheet: Any, width: int) -> list[tuple[int, list, Any]]:
-    """The statement's rows with their checked cells (科目编码, 项目) and check."""
+def statement_rows(sheet: Any, width: int, checked: int = 2) -> list[tuple[int, list, Any]]:
+    """The statement's (or 统计年报's) rows with their first ``checked`` cells (科目编码,
+    项目) and check."""
     rows, r = [], FIRST_DATA_ROW
     while r < len(sheet.rows) and (sheet.value(r, 0) is not None or
                                    sheet.value(r, 1) is not None):
-        rows.append((r, [sheet.value(r, 0), sheet.value(r, 1)], sheet.value(r, width)))
+        rows.append((r, [sheet.value(r, c) for c in range(checked)], sheet.value(r, width)))
         r += 1
     return rows
 
