@@ -745,6 +745,54 @@ def pdf(workbook: Path, out: Path | None, lang: str) -> int:
     return EXIT_OK
 
 
+@command("""  unionkit rollup 甲区/2026-10.xlsx 乙区/2026-10.xlsx --out 市总/2026-10.xlsx
+  unionkit rollup 各区汇总/ --out 市总/2026-10.xlsx --config 市总工会.toml --workers 4""")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--period")
+@click.option("--verify/--no-verify", "verify_sources", default=True)
+@config_option
+@parallel_options
+@handles_errors
+def rollup(sources: tuple[Path, ...], out: Path, period: str | None, verify_sources: bool,
+           lang: str, config_path: Path | None, workers: int | None,
+           dask_address: str | None) -> int:
+    """Roll the sub-federations' consolidated workbooks up into one level up: their figures
+    summed, their branches kept, each source traced by its hash, and a member registered in
+    two of them found. A folder stands for the workbooks in it. Exit 1 on errors."""
+    from .parallel import executor_for
+    from .render.text import render_rollup
+    from .rollup import rollup as roll
+    from .rollup import write_rollup
+
+    paths = _rollup_sources(sources, out)
+    check_outputs(list(sources), {"--out": out})
+    config = _config(config_path, lang)
+    with _progress(say("say.progress_validate", lang)) as tick, \
+            executor_for(workers, dask_address) as executor:
+        result = roll(paths, period, executor, verify=verify_sources, progress=tick)
+    if not result.used:
+        raise ToolkitError("rollup_nothing", paths="、".join(map(str, sources)))
+    write_rollup(result, config.name, out)
+    click.echo(render_rollup(result, out, lang), nl=False)
+    return EXIT_FINDINGS if result.errors else EXIT_OK
+
+
+def _rollup_sources(sources: tuple[Path, ...], out: Path) -> list[Path]:
+    """The workbooks to roll up: each file given, and the .xlsx files in each folder given
+    (not in its sub-folders; not the roll-up's own output, nor Excel's lock files)."""
+    found = []
+    for source in sources:
+        if source.is_dir():
+            found += sorted(p for p in source.glob("*.xlsx")
+                            if not p.name.startswith(("~$", ".")) and p.resolve() != out.resolve())
+        elif source.exists():
+            found.append(source)
+        else:
+            raise ToolkitError("source_missing", path=source)
+    return found
+
+
 @command("""  unionkit return sample_data/inbox --out 退改 --config sample_data/federation.toml
   unionkit return inbox/ --out 退改/2026-10 --period 2026-10""", "return")
 @click.argument("inbox", type=click.Path(path_type=Path))

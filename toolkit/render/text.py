@@ -57,6 +57,24 @@ def _finding_line(x: Finding, lang: str) -> str:
     return f"    {pad(place, 16)} {severity} {kind} {x.message(lang)}"
 
 
+#: The members in two sub-federations the terminal lists (the workbook's 重复会员 has all).
+SHOWN_TWICE = 20
+
+
+def render_rollup(result: Any, out: object, lang: str = "zh") -> str:
+    """rollup's report: each finding, then what was rolled up."""
+    found = result.all_findings()
+    twice = [x for x in found if x.code == "rollup_member_in_two"]
+    lines = [_finding_line(x, lang) for x in found if x.code != "rollup_member_in_two"]
+    lines += [_finding_line(x, lang) for x in twice[:SHOWN_TWICE]]
+    if len(twice) > SHOWN_TWICE:
+        lines.append("    " + say("text.more_twice", lang, count=len(twice) - SHOWN_TWICE))
+    lines.append(say("say.rolled_up", lang, out=out, sources=len(result.used),
+                     branches=sum(len(s.branches) for s in result.used), period=result.period,
+                     people=len(result.twice)))
+    return "\n".join(map(terminal_safe, lines)) + "\n"
+
+
 def render_text(report: Report, lang: str = "zh") -> str:
     shown = STATUS[lang]
     lines: list[str] = []

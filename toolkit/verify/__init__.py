@@ -66,6 +66,7 @@ from ..spec import activate, load_spec, template_ids
 from .formats import misleading
 from .layout import Manifest, NotUnionkit, read_manifest, text
 from .reader import SheetData, Workbook, read_workbook
+from .rollup import is_rollup, verify_rollup
 from .scan import ListedCodes, Tally, check_findings, scan_detail
 from .scan import heads as detail_heads
 from .statement import check_statement, statement_rows
@@ -129,6 +130,8 @@ def verify_workbook(path: Path, config: FederationConfig, sources: Path | None =
         raise UsageError("sources_not_folder", path=sources)
     _sniff(path)
     book = read_workbook(path)
+    if is_rollup(book):  # a roll-up of sub-federations' workbooks (toolkit.rollup)
+        return verify_rollup(path, book)
     manifest = read_manifest(book)
     params = manifest.parameters()
     name = path.name
